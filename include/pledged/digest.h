@@ -10,7 +10,17 @@
 #define DIGEST_HEX_LEN 64
 
 /* Lower-case hex SHA-256 of 'len' bytes into 'hex' (NUL-terminated). */
-void digest_sha256_hex(const void *data, size_t len,
-    char hex[DIGEST_HEX_LEN + 1]);
+void digest_sha256_hex(
+    const void *data, size_t len, char hex[DIGEST_HEX_LEN + 1]);
+
+/*
+ * The same, over data that arrives in pieces (a message too large to keep
+ * in memory).  digest_new returns NULL when out of memory; digest_final
+ * frees the context.
+ */
+struct digest;
+struct digest *digest_new(void);
+void digest_update(struct digest *, const void *data, size_t len);
+void digest_final(struct digest *, char hex[DIGEST_HEX_LEN + 1]);
 
 #endif
