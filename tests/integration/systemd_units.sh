@@ -95,7 +95,7 @@ else
 fi
 
 # Exposure as systemd rates it, 0 (locked down) to 10; the units score
-# 1.2 today.  --threshold takes tenths.
+# 1.4 today.  --threshold takes tenths.
 for u in pledged.service pledged-once.service; do
 	checked=$((checked + 1))
 	if systemd-analyze security --offline=yes --threshold=20 --no-pager \
