@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 # TODO: "yes" once the config module has landed, so a missing
 # --check-config is an error.  "auto" checks it only where it is
 # implemented (where it does not say "not implemented").
-check_config=${PLEDGED_PACKAGE_CHECK_CONFIG:-auto}
+check_config=yes
 
 if [ "$(id -u)" -ne 0 ] || ! command -v dpkg >/dev/null 2>&1; then
 	echo "package-test: skipped (needs root and dpkg)"
