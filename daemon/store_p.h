@@ -1,8 +1,9 @@
 /*
  * store internals, shared by store.c (open, schema, transactions, the
  * statement cache), store_ledger.c (messages, artists, pledges,
- * confirmations, mailbox state), store_token.c (tokens and requests) and
- * the generated store_sql.c (the SQL of sql/).  Tests may use it.
+ * confirmations, mailbox state), store_token.c (tokens and requests),
+ * store_admin.c (organizers' reads, review, forget) and the generated
+ * store_sql.c (the SQL of sql/).  Tests may use it.
  */
 #ifndef PLEDGED_STORE_P_H
 #define PLEDGED_STORE_P_H
@@ -33,6 +34,7 @@ enum store_stmt {
 	SS_TOKEN_BOUNCED,
 	SS_TOKEN_BY_JTI,
 	SS_TOKEN_BY_REQUEST,
+	SS_TOKEN_LATEST,
 	SS_COUNT
 };
 

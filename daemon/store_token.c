@@ -230,3 +230,59 @@ store_token_by_request(struct store *st, const char *message_id, char **token,
 	free(bare);
 	return rc;
 }
+
+enum store_status
+store_token_latest(
+    struct store *st, int64_t artist_id, int phase, struct store_token *out)
+{
+	static const char sql[] =
+	    "SELECT jti, token, issued_at, expires_at, coalesce(sent_at, 0),"
+	    " state FROM token WHERE artist_id = ?1 AND phase = ?2"
+	    " ORDER BY issued_at DESC, rowid DESC LIMIT 1";
+	sqlite3_stmt *stmt;
+	enum store_status rc = STORE_OK;
+	const unsigned char *jti, *text, *state;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	if ((stmt = store_stmt(st, SS_TOKEN_LATEST, sql)) == NULL)
+		return STORE_ERR;
+	if ((r = sqlite3_bind_int64(stmt, 1, artist_id)) != SQLITE_OK ||
+	    (r = sqlite3_bind_int(stmt, 2, phase)) != SQLITE_OK) {
+		rc = store_fail(st, r, "token");
+		goto out;
+	}
+	r = sqlite3_step(stmt);
+	if (r == SQLITE_DONE) {
+		rc = STORE_NOT_FOUND;
+		goto out;
+	}
+	if (r != SQLITE_ROW) {
+		rc = store_fail(st, r, "token");
+		goto out;
+	}
+	jti = sqlite3_column_text(stmt, 0);
+	text = sqlite3_column_text(stmt, 1);
+	state = sqlite3_column_text(stmt, 5);
+	if (jti == NULL || state == NULL ||
+	    snprintf(out->jti, sizeof(out->jti), "%s", (const char *)jti) >
+		STORE_JTI_MAX) {
+		log_warnx("store: %s: token: bad jti", st->path);
+		rc = STORE_ERR;
+		goto out;
+	}
+	/* The CHECK allows only words shorter than the buffer. */
+	snprintf(out->state, sizeof(out->state), "%s", (const char *)state);
+	out->artist_id = artist_id;
+	out->phase = phase;
+	out->issued_at = sqlite3_column_int64(stmt, 2);
+	out->expires_at = sqlite3_column_int64(stmt, 3);
+	out->sent_at = sqlite3_column_int64(stmt, 4);
+	if (text != NULL && (out->token = strdup((const char *)text)) == NULL) {
+		log_warn("store: %s: token", st->path);
+		rc = STORE_ERR;
+	}
+out:
+	store_stmt_done(stmt);
+	return rc;
+}

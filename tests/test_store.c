@@ -8,6 +8,7 @@
  * are read back with plain SQL on a separate connection where the API
  * under test would otherwise grade its own work.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -983,6 +984,208 @@ test_views(void **state)
 	sqlite3_close(db);
 }
 
+/* Collect listing rows as "a,b,c;" text for comparison. */
+struct sink {
+	char buf[2048];
+	size_t len;
+	int stop_after; /* 0: never */
+	int rows;
+};
+
+static int sink_add(struct sink *k, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static int
+sink_add(struct sink *k, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(k->buf + k->len, sizeof(k->buf) - k->len, fmt, ap);
+	va_end(ap);
+	assert_true(n >= 0 && (size_t)n < sizeof(k->buf) - k->len);
+	k->len += (size_t)n;
+	k->rows++;
+	return k->stop_after != 0 && k->rows >= k->stop_after;
+}
+
+#define S(x) ((x) != NULL ? (x) : "-")
+
+static int
+artist_row(const struct store_artist_row *r, void *arg)
+{
+	return sink_add(arg, "%s,%s,%d%d%d%d;", S(r->address),
+	    S(r->pledge_state), r->phase1_confirmed, r->phase2_confirmed,
+	    r->declined, r->forgotten);
+}
+
+static int
+audit_row(const struct store_audit_row *r, void *arg)
+{
+	return sink_add(arg, "%s/%s,%s,%s,%s;", r->audit.outcome,
+	    S(r->audit.reason), S(r->artist), S(r->audit.from_addr),
+	    S(r->decision));
+}
+
+static int
+request_row(const struct store_request_row *r, void *arg)
+{
+	return sink_add(arg, "%s,%s,%d,%s,%s;", r->jti, S(r->address), r->phase,
+	    r->state, S(r->request_message_id));
+}
+
+/* The organizers' side: stats, listings, review decisions, forget. */
+static void
+test_organizer_reads(void **state)
+{
+	struct fx *fx = *state;
+	int64_t ana = 0, bo = 0, rv = 0;
+	struct store_stats stats;
+	struct store_token tok;
+	struct sink k;
+	char st_[16];
+
+	assert_int_equal(
+	    store_artist_upsert(fx->st, "ana@example.org", "Ana", &ana),
+	    STORE_OK);
+	assert_int_equal(
+	    store_artist_upsert(fx->st, "bo@example.org", "Bo", &bo), STORE_OK);
+	feed(fx->st, ana, 1, "pledge", NULL, 0, NULL, DAY1);
+	feed(fx->st, bo, 2, "pledge", NULL, 0, NULL, DAY1);
+	feed(fx->st, ana, 3, "confirm", NULL, 1, "ana-phase-1", DAY2);
+	feed(fx->st, ana, 4, "confirm", NULL, 2, "ana-phase-2", DAY2);
+	feed(fx->st, bo, 5, "withdraw", NULL, 0, NULL, DAY2);
+	rv = feed(fx->st, ana, 6, "review", "unclear", 1, NULL, DAY3);
+	feed(fx->st, 0, 7, "review", "unauthenticated", 0, NULL, DAY3);
+	feed(fx->st, 0, 8, "reject", "bad-signature", 0, NULL, DAY3);
+	feed(fx->st, 0, 9, "ignore", "bounce", 0, NULL, DAY3);
+
+	assert_int_equal(store_stats(fx->st, &stats), STORE_OK);
+	assert_int_equal(stats.artists, 2);
+	assert_int_equal(stats.pledged, 1);
+	assert_int_equal(stats.confirmed_phase1, 1);
+	assert_int_equal(stats.confirmed_phase2, 1);
+	assert_int_equal(stats.withdrawn, 1);
+	assert_int_equal(stats.review, 2);
+	assert_int_equal(stats.rejected, 1);
+	assert_int_equal(stats.ignored, 1);
+	assert_int_equal(stats.messages, 9);
+
+	/* Artists, filtered by phase and by state. */
+	static const struct {
+		int phase;
+		const char *state;
+		const char *want;
+	} lists[] = {
+	    {0, NULL,
+		"ana@example.org,confirmed,1100;"
+		"bo@example.org,withdrawn,0000;"},
+	    {1, NULL, "ana@example.org,confirmed,1100;"},
+	    {2, NULL, "ana@example.org,confirmed,1100;"},
+	    {0, "withdrawn", "bo@example.org,withdrawn,0000;"},
+	    {2, "withdrawn", ""},
+	};
+	for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
+		memset(&k, 0, sizeof(k));
+		assert_int_equal(store_artist_foreach(fx->st, lists[i].phase,
+				     lists[i].state, artist_row, &k),
+		    STORE_OK);
+		assert_string_equal(k.buf, lists[i].want);
+	}
+	/* Stopping early is not an error. */
+	memset(&k, 0, sizeof(k));
+	k.stop_after = 1;
+	assert_int_equal(
+	    store_artist_foreach(fx->st, 0, NULL, artist_row, &k), STORE_OK);
+	assert_int_equal(k.rows, 1);
+
+	/* Review: decide one; the other stays pending. */
+	assert_int_equal(
+	    store_review_decide(fx->st, rv, true, "org"), STORE_OK);
+	assert_int_equal(store_review_decide(fx->st, rv - 1, true, "org"),
+	    STORE_NOT_FOUND); /* not held for review */
+	assert_int_equal(
+	    store_review_decide(fx->st, 9999, false, NULL), STORE_NOT_FOUND);
+	memset(&k, 0, sizeof(k));
+	assert_int_equal(
+	    store_audit_foreach(fx->st, "review", false, 0, audit_row, &k),
+	    STORE_OK);
+	assert_string_equal(k.buf,
+	    "review/unclear,ana@example.org,ana@example.org,approved;"
+	    "review/unauthenticated,-,ana@example.org,-;");
+	memset(&k, 0, sizeof(k));
+	assert_int_equal(
+	    store_audit_foreach(fx->st, "review", true, 0, audit_row, &k),
+	    STORE_OK);
+	assert_string_equal(
+	    k.buf, "review/unauthenticated,-,ana@example.org,-;");
+	assert_int_equal(store_stats(fx->st, &stats), STORE_OK);
+	assert_int_equal(stats.review, 1);
+	memset(&k, 0, sizeof(k));
+	assert_int_equal(
+	    store_audit_foreach(fx->st, NULL, false, bo, audit_row, &k),
+	    STORE_OK);
+	assert_string_equal(k.buf,
+	    "pledge/-,bo@example.org,ana@example.org,-;"
+	    "withdraw/-,bo@example.org,ana@example.org,-;");
+
+	/* Requests, and the latest token per artist and phase. */
+	assert_int_equal(
+	    store_token_latest(fx->st, ana, 1, &tok), STORE_NOT_FOUND);
+	assert_int_equal(store_token_issue(fx->st, "tok-old-0001", ana, 1,
+			     "v4.public.OLD", DAY1, DAY3),
+	    STORE_OK);
+	assert_int_equal(store_token_issue(fx->st, "tok-new-0002", ana, 1,
+			     "v4.public.NEW", DAY2, DAY3),
+	    STORE_OK);
+	assert_int_equal(
+	    store_token_sent(fx->st, "tok-new-0002", "<n@x>", DAY2 + 5),
+	    STORE_OK);
+	assert_int_equal(store_token_latest(fx->st, ana, 1, &tok), STORE_OK);
+	assert_string_equal(tok.jti, "tok-new-0002");
+	assert_string_equal(tok.token, "v4.public.NEW");
+	assert_string_equal(tok.state, "sent");
+	assert_int_equal(tok.sent_at, DAY2 + 5);
+	assert_int_equal(tok.expires_at, DAY3);
+	free(tok.token);
+	memset(&k, 0, sizeof(k));
+	assert_int_equal(
+	    store_token_foreach(fx->st, request_row, &k), STORE_OK);
+	assert_string_equal(k.buf,
+	    "tok-old-0001,ana@example.org,1,issued,-;"
+	    "tok-new-0002,ana@example.org,1,sent,n@x;");
+
+	/* Forget Ana: personal data gone, counts unchanged. */
+	assert_int_equal(
+	    store_artist_forget(fx->st, "nobody@example.org"), STORE_NOT_FOUND);
+	assert_int_equal(
+	    store_artist_forget(fx->st, "Ana@example.org"), STORE_OK);
+	assert_int_equal(store_artist_get(fx->st, "ana@example.org", NULL, st_),
+	    STORE_NOT_FOUND);
+	assert_int_equal(store_stats(fx->st, &stats), STORE_OK);
+	assert_int_equal(stats.artists, 2);
+	assert_int_equal(stats.confirmed_phase1, 1);
+	assert_int_equal(stats.confirmed_phase2, 1);
+	assert_int_equal(stats.messages, 9);
+	assert_int_equal(raw_int(fx->st->db,
+			     "SELECT count(*) FROM audit WHERE from_addr"
+			     " IS NOT NULL OR subject IS NOT NULL OR"
+			     " from_name IS NOT NULL"),
+	    0); /* every test message came "from" Ana */
+	assert_int_equal(store_token_by_jti(fx->st, "tok-new-0002", &tok.token),
+	    STORE_NOT_FOUND);
+	memset(&k, 0, sizeof(k));
+	assert_int_equal(
+	    store_artist_foreach(fx->st, 1, NULL, artist_row, &k), STORE_OK);
+	assert_string_equal(k.buf, "-,confirmed,1101;");
+	/* Writing again makes a new artist. */
+	assert_int_equal(
+	    store_artist_upsert(fx->st, "ana@example.org", NULL, &bo),
+	    STORE_OK);
+	assert_true(bo != ana);
+}
+
 int
 main(void)
 {
@@ -1016,6 +1219,8 @@ main(void)
 	    cmocka_unit_test_setup_teardown(
 		test_views_reinstalled, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_views, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_organizer_reads, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

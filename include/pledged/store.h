@@ -201,4 +201,103 @@ bool store_jti_used(struct store *, const char *jti);
 enum store_status store_confirmation_record(struct store *, int64_t artist_id,
     int phase, const char *jti, bool decline, int64_t audit_id);
 
+/*
+ * Sending: the artist's most recent token for 'phase', so that a second
+ * run of "pledgectl send" sends nothing twice.  STORE_NOT_FOUND when none.
+ * out->token is new (NULL when forgotten); free it with free().
+ */
+struct store_token {
+	char jti[STORE_JTI_MAX + 1];
+	int64_t artist_id;
+	int phase;
+	char *token;
+	int64_t issued_at, expires_at, sent_at; /* sent_at 0: never */
+	char state[16]; /* "issued", "sent", "bounced", "failed" */
+};
+enum store_status store_token_latest(
+    struct store *, int64_t artist_id, int phase, struct store_token *out);
+
+/*
+ * Organizers' reads (pledgectl stats, list, export, show, review).  Not
+ * hot: statements are prepared per call.  Each listing calls 'fn' once a
+ * row, in id order, with pointers valid only during the call; 'fn'
+ * returns 0 to go on, anything else to stop (the listing then returns
+ * STORE_OK).
+ */
+
+/*
+ * Counts for "pledgectl stats".  pledged: pledges not withdrawn
+ * (received or confirmed); confirmed_phase1: confirmed pledges;
+ * confirmed_phase2: artists whose latest phase-two answer is yes and who
+ * have not withdrawn; review: messages held for review with no decision
+ * yet; rejected, ignored: messages with those outcomes.
+ */
+struct store_stats {
+	int64_t artists, pledged, confirmed_phase1, confirmed_phase2;
+	int64_t withdrawn, review, rejected, ignored, messages;
+};
+enum store_status store_stats(struct store *, struct store_stats *);
+
+/* One artist as the artist_status view shows it. */
+struct store_artist_row {
+	int64_t id;
+	const char *address, *name; /* NULL once forgotten */
+	const char *pledge_state;   /* NULL without a pledge */
+	bool phase1_confirmed, phase2_confirmed, declined, forgotten;
+	int64_t created_at, last_activity;
+};
+/*
+ * Artists, optionally only those confirmed for 'phase' (1 or 2; 0: all)
+ * and only those whose pledge is in 'state' (NULL: any).
+ */
+enum store_status store_artist_foreach(struct store *, int phase,
+    const char *state, int (*fn)(const struct store_artist_row *, void *),
+    void *arg);
+
+/* One audit row, with the artist's address and the latest review. */
+struct store_audit_row {
+	int64_t id;
+	struct store_audit audit; /* artist_id, phase 0 when none */
+	const char *artist;	  /* address, NULL when none or forgotten */
+	const char *decision;	  /* "approved", "rejected" or NULL */
+};
+/*
+ * Messages, optionally only those with 'outcome' (NULL: all); with
+ * 'undecided', only those with no review decision.  'artist_id' 0: all
+ * artists, else only that artist's messages.
+ */
+enum store_status store_audit_foreach(struct store *, const char *outcome,
+    bool undecided, int64_t artist_id,
+    int (*fn)(const struct store_audit_row *, void *), void *arg);
+
+/* One issued token and its request. */
+struct store_request_row {
+	const char *jti, *address; /* address NULL once forgotten */
+	int phase;
+	int64_t issued_at, expires_at, sent_at; /* sent_at 0: never */
+	const char *state, *request_message_id, *last_error;
+};
+enum store_status store_token_foreach(struct store *,
+    int (*fn)(const struct store_request_row *, void *), void *arg);
+
+/*
+ * Decide a message held for review ('approved' or not), by 'decided_by'
+ * (may be NULL).  Later decisions supersede earlier ones, which stay.
+ * STORE_NOT_FOUND when no message with outcome "review" has that id.
+ * The decision is recorded only: what an approval implies (recording
+ * the pledge or confirmation) is the caller's to do.
+ */
+enum store_status store_review_decide(
+    struct store *, int64_t audit_id, bool approved, const char *decided_by);
+
+/*
+ * "pledgectl forget": erase the artist's personal data (address, name,
+ * the From, Subject and own words of their messages, their tokens'
+ * text) and keep every row, so that counts do not change.  A later
+ * message from the same address makes a new artist.  One transaction
+ * (do not call inside store_begin).  STORE_NOT_FOUND for an unknown
+ * address.
+ */
+enum store_status store_artist_forget(struct store *, const char *address);
+
 #endif
