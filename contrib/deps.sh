@@ -3,10 +3,13 @@
 # Runs apt-get as root (directly, or through sudo). Quiet when all is there.
 set -eu
 
+# man-db, groff-base: the manual page test; dpkg-dev: dpkg-shlibdeps for
+# cpack -G DEB; adduser: the package's postinst (contrib/package-test.sh).
 PKGS="build-essential cmake pkg-config clang
 libetpan-dev libsodium-dev libsqlite3-dev libgnutls28-dev libjansson-dev
 libcmocka-dev libsasl2-modules sqlite3 openssl
-dovecot-imapd dovecot-lmtpd isync opensmtpd"
+dovecot-imapd dovecot-lmtpd isync opensmtpd
+man-db groff-base dpkg-dev adduser"
 
 missing=
 for p in $PKGS; do

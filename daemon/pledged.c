@@ -3,14 +3,45 @@
  * the options, the lock, signals and the loop; the work is in the modules.
  */
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
 
+#include "pledged/config.h"
 #include "pledged/log.h"
 
 #define DEFAULT_CONFIG PLEDGED_SYSCONFDIR "/pledged/pledged.conf"
+
+/*
+ * --check-config: the file, then the files it names.  Every pledged command
+ * needs [store] and [tokens]; [imap] only the polling ones (not ingest), so
+ * it is checked only where present -- and then whole, since a half-written
+ * section is a mistake whoever runs it.  Likewise [smtp] needs 'from'.
+ */
+static int
+check_config(const char *path)
+{
+	struct config *cfg = NULL;
+	enum config_status rc;
+	unsigned need = CONFIG_NEED_STORE | CONFIG_NEED_TOKENS;
+
+	if ((rc = config_load(path, &cfg)) != CONFIG_OK)
+		goto out;
+	if (cfg->imap.present)
+		need |= CONFIG_NEED_IMAP;
+	if (cfg->smtp.present)
+		need |= CONFIG_NEED_SMTP_FROM;
+	if ((rc = config_require(cfg, need)) != CONFIG_OK)
+		goto out;
+	if ((rc = config_check_files(cfg)) != CONFIG_OK)
+		goto out;
+	printf("%s: ok\n", path);
+out:
+	config_free(cfg);
+	return config_exit_code(rc);
+}
 
 static void
 usage(FILE *fp)
@@ -45,15 +76,21 @@ main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
+	const char *config_path = DEFAULT_CONFIG;
+	bool check = false;
 	int ch;
 
 	log_init("pledged", LOG_TO_STDERR, false);
 	while ((ch = getopt_long(argc, argv, "+c:1nCvhV", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
+			config_path = optarg;
+			break;
+		case 'C':
+			check = true;
+			break;
 		case '1':
 		case 'n':
-		case 'C':
 		case 'v':
 			break;
 		case 'h':
@@ -66,6 +103,13 @@ main(int argc, char **argv)
 			usage(stderr);
 			exit(EX_USAGE);
 		}
+	}
+	if (check) {
+		if (optind != argc) {
+			usage(stderr);
+			exit(EX_USAGE);
+		}
+		exit(check_config(config_path));
 	}
 	fprintf(stderr, "pledged: not implemented yet\n");
 	exit(EX_SOFTWARE);
