@@ -44,8 +44,17 @@ token_b64_decode(
     const char *in, size_t inlen, uint8_t *out, size_t max, size_t *outlen)
 {
 	const char *end = NULL;
-	size_t n = 0;
+	size_t n = 0, i;
 
+	/*
+	 * libsodium 1.0.18 (Debian 12) decodes bytes 0x80..0xff as if they
+	 * were '_' (its constant-time comparisons look at the low bits
+	 * only), which would give one token many spellings: check the
+	 * alphabet ourselves first.
+	 */
+	for (i = 0; i < inlen; i++)
+		if (!token_b64_char((unsigned char)in[i]))
+			return -1;
 	/*
 	 * Without an 'ignore' set, libsodium stops at the first byte
 	 * outside the alphabet (a '=' included) and refuses non-zero unused

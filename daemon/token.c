@@ -64,13 +64,6 @@ le64(uint8_t *p, uint64_t n)
 	}
 }
 
-static bool
-is_b64url(unsigned char c)
-{
-	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-	    (c >= '0' && c <= '9') || c == '-' || c == '_';
-}
-
 /*
  * JSON nesting depth of 'len' bytes, strings skipped, without parsing;
  * true when it stays within 'max'.  Run before jansson so that a deep
@@ -470,7 +463,7 @@ jti_ok(const char *s, size_t len)
 	if (len < 8 || len > TOKEN_JTI_MAX)
 		return false;
 	for (i = 0; i < len; i++)
-		if (!is_b64url((unsigned char)s[i]))
+		if (!token_b64_char((unsigned char)s[i]))
 			return false;
 	return true;
 }
@@ -644,12 +637,15 @@ token_span(const char *p, size_t len)
 
 	if (len < HEADER_LEN || memcmp(p, V4_PUBLIC, HEADER_LEN) != 0)
 		return 0;
-	for (i = HEADER_LEN; i < len && is_b64url((unsigned char)p[i]); i++)
+	for (i = HEADER_LEN; i < len && token_b64_char((unsigned char)p[i]);
+	     i++)
 		;
 	if (i - HEADER_LEN < SIG_CHARS)
 		return 0;
-	if (i + 1 < len && p[i] == '.' && is_b64url((unsigned char)p[i + 1])) {
-		for (n = i + 1; n < len && is_b64url((unsigned char)p[n]); n++)
+	if (i + 1 < len && p[i] == '.' &&
+	    token_b64_char((unsigned char)p[i + 1])) {
+		for (n = i + 1; n < len && token_b64_char((unsigned char)p[n]);
+		     n++)
 			;
 		i = n;
 	}

@@ -36,6 +36,14 @@ struct token_secret {
 /* sodium_init() once; 0 or -1 (logged). */
 int token_crypto_init(void);
 
+/* A character of the base64url alphabet. */
+static inline bool
+token_b64_char(unsigned char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+	    (c >= '0' && c <= '9') || c == '-' || c == '_';
+}
+
 /*
  * Strict unpadded base64url: decode all of 'in' (inlen bytes) into at most
  * 'max' bytes; any character outside the alphabet, '=', or non-zero
