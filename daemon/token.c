@@ -30,6 +30,8 @@ static const char V4_PUBLIC[] = "v4.public.";
 /* Encoded characters of a 64-byte signature. */
 #define SIG_CHARS 86
 #define TIME_MAX_LEN 64
+/* strlen("{\"kid\":\"") + a k4.pid + strlen("\"}") */
+#define KID_FAST_LEN (8 + TOKEN_PID_LEN + 2)
 
 const char *
 token_status_reason(enum token_status s)
@@ -566,6 +568,24 @@ footer_kid(const uint8_t *f, size_t flen, char kid[TOKEN_KID_MAX + 1])
 	kid[0] = '\0';
 	if (flen == 0 || f[0] != '{')
 		return TOKEN_OK; /* opaque footer: names no key */
+	/*
+	 * The footer we write, {"kid":"<k4.pid>"}, read without jansson
+	 * (a tenth of a verification): a plain string of the pid alphabet
+	 * needs no unescaping, so the result is what jansson would give.
+	 */
+	if (flen == KID_FAST_LEN && memcmp(f, "{\"kid\":\"", 8) == 0 &&
+	    memcmp(f + flen - 2, "\"}", 2) == 0) {
+		size_t i;
+
+		for (i = 8; i < flen - 2; i++)
+			if (!token_b64_char(f[i]) && f[i] != '.')
+				break;
+		if (i == flen - 2) {
+			memcpy(kid, f + 8, TOKEN_PID_LEN);
+			kid[TOKEN_PID_LEN] = '\0';
+			return TOKEN_OK;
+		}
+	}
 	if ((o = json_object_load(f, flen)) == NULL)
 		return TOKEN_MALFORMED;
 	if ((v = json_object_get(o, "kid")) == NULL) {
