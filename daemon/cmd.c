@@ -7,5 +7,9 @@
 #include "pledged/cmd.h"
 
 const struct cmd cmd_table[] = {
-	{ NULL, NULL, NULL, NULL },
+    {"keygen", cmd_keygen, "keygen [--out FILE]",
+	"make a signing key pair (PASERK)"},
+    {"issue", cmd_issue, "issue --phase N --to ADDR [--expires 30d]",
+	"sign, record and print one token"},
+    {NULL, NULL, NULL, NULL},
 };
