@@ -145,6 +145,12 @@ line_break(struct html *h)
 }
 
 static bool
+isalpha_ascii(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static bool
 isalnum_ascii(char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
@@ -677,7 +683,7 @@ text_from_html(const char *html, size_t len)
 			continue;
 		}
 		if (c != '<' || i + 1 >= len ||
-		    !(isalnum_ascii(html[i + 1]) || html[i + 1] == '/' ||
+		    !(isalpha_ascii(html[i + 1]) || html[i + 1] == '/' ||
 			html[i + 1] == '!' || html[i + 1] == '?')) {
 			emit_byte(h, c);
 			i++;
