@@ -7,5 +7,5 @@
 #include "pledged/cmd.h"
 
 const struct cmd cmd_table[] = {
-	{ NULL, NULL, NULL, NULL },
+    {NULL, NULL, NULL, NULL},
 };

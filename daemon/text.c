@@ -665,9 +665,14 @@ text_has_keyword(const char *text, size_t len, char *const *keywords, size_t n)
 			e = text_match_fold(text, len, i, keywords[k]);
 			if (e == 0 || word_at(text, len, e))
 				continue;
-			if (text_in_url(text, len, i))
-				continue;
-			return true;
+			if (!text_in_url(text, len, i))
+				return true;
+			/* Nothing in this URL counts: skip it whole. */
+			while (i + 1 < len &&
+			    !text_is_space((unsigned char)text[i + 1]))
+				i++;
+			adv = 1;
+			break;
 		}
 	}
 	return false;
@@ -696,32 +701,34 @@ bool
 text_is_question(const char *text, size_t len)
 {
 	const unsigned char *s = (const unsigned char *)text;
-	size_t i, j, q, k;
-	bool word;
+	size_t i, j, q, adv;
+	bool word = false; /* a letter or digit earlier on this line */
 
 	if (text == NULL)
 		return false;
-	for (i = 0; i < len; i++) {
-		if (s[i] == '?')
-			q = 1;
-		else if (i + 3 <= len && memcmp(s + i, "\xEF\xBC\x9F", 3) == 0)
-			q = 3;
-		else
+	for (i = 0; i < len; i += adv) {
+		adv = 1;
+		if (s[i] == '\n') {
+			word = false;
 			continue;
-		j = skip_closers(s, len, i + q);
-		if (j < len && !text_is_space(s[j]))
-			continue;
-		/* A letter or digit earlier on the same line. */
-		word = false;
-		for (k = i; k > 0 && s[k - 1] != '\n' && i - k < 2048; k--) {
-			if (word_before(text, k)) {
-				word = true;
-				break;
-			}
 		}
-		if (!word || text_in_url(text, len, i))
+		if (s[i] == '?') {
+			q = 1;
+		} else if (i + 3 <= len &&
+		    memcmp(s + i, "\xEF\xBC\x9F", 3) == 0) {
+			q = 3;
+		} else {
+			if (text_is_word_cp(
+				text_utf8_decode(s + i, len - i, &adv)))
+				word = true;
 			continue;
-		return true;
+		}
+		j = skip_closers(s, len, i + q);
+		if (word && (j == len || text_is_space(s[j])) &&
+		    !text_in_url(text, len, i))
+			return true;
+		/* The closers after it share its fate: go past them. */
+		adv = j - i;
 	}
 	return false;
 }

@@ -24,6 +24,10 @@
 #define PREFIX_LEN (sizeof(PREFIX) - 1)
 /* Percent-decoding rounds (double encoding happens; triple does not). */
 #define DECODE_DEPTH 2
+/* Longest quote prefix stripped from a continuation line (">>>> "). */
+#define QUOTE_PREFIX_MAX 32
+/* Longest Proofpoint "u=" value decoded. */
+#define PROOFPOINT_MAX 16384
 
 static void
 add_candidate(struct text_tokens *out, const char *s, size_t n)
@@ -108,17 +112,29 @@ open_ended(const char *j, size_t jl, size_t sl, bool footer)
 	return !footer && jl == sl + 1 && j[sl] == '.';
 }
 
+/*
+ * Candidates for the token at s[p].  *run_end caches where the previous
+ * run ended: an occurrence inside it shares its end, which keeps a text
+ * made of "v4.public." repeated linear.
+ */
 static void
-candidates_at(const char *s, size_t n, size_t p, struct text_tokens *out)
+candidates_at(
+    const char *s, size_t n, size_t p, size_t *run_end, struct text_tokens *out)
 {
 	char join[TEXT_TOKEN_LEN_MAX];
 	size_t bounds[TEXT_TOKEN_WRAP_LINES + 1];
 	size_t nb = 0, jl, r, sl, pos, k;
 	bool footer, more;
 
-	for (r = p; r < n && is_run_char((unsigned char)s[r]); r++)
-		if (r - p >= sizeof(join))
-			return; /* too long to be ours */
+	if (p < *run_end) {
+		r = *run_end;
+	} else {
+		for (r = p; r < n && is_run_char((unsigned char)s[r]); r++)
+			;
+		*run_end = r;
+	}
+	if (r - p > sizeof(join))
+		return; /* too long to be ours */
 	jl = r - p;
 	if (jl <= PREFIX_LEN)
 		return;
@@ -129,10 +145,14 @@ candidates_at(const char *s, size_t n, size_t p, struct text_tokens *out)
 	more = open_ended(join, jl, sl, footer) && line_ends_at(s, n, r, &pos);
 	while (more && nb < TEXT_TOKEN_WRAP_LINES + 1) {
 		/* Strip the quote prefix the wrapping client repeated. */
-		while (pos < n &&
-		    (s[pos] == '>' || s[pos] == ' ' || s[pos] == '\t'))
+		for (k = 0; pos < n && k < QUOTE_PREFIX_MAX &&
+		     (s[pos] == '>' || s[pos] == ' ' || s[pos] == '\t');
+		     k++)
 			pos++;
-		for (r = pos; r < n && is_run_char((unsigned char)s[r]); r++)
+		/* Bounded, so that many tokens before a long line stay linear. */
+		for (r = pos; r < n && r - pos <= sizeof(join) - jl &&
+		     is_run_char((unsigned char)s[r]);
+		     r++)
 			;
 		if (r == pos || r - pos > sizeof(join) - jl)
 			break;
@@ -215,10 +235,12 @@ scan(const char *s, size_t n, struct text_tokens *out, int depth)
 {
 	const char *p = s, *end = s + n;
 	char *d;
-	size_t dl;
+	size_t dl, run_end = 0;
 
 	while ((p = memmem(p, (size_t)(end - p), PREFIX, PREFIX_LEN)) != NULL) {
-		candidates_at(s, n, (size_t)(p - s), out);
+		if (out->n >= TEXT_TOKENS_MAX)
+			return;
+		candidates_at(s, n, (size_t)(p - s), &run_end, out);
 		p += PREFIX_LEN;
 	}
 	if (depth >= DECODE_DEPTH || memchr(s, '%', n) == NULL)
@@ -241,7 +263,8 @@ scan_proofpoint(const char *s, size_t n, struct text_tokens *out)
 	while (
 	    (p = memmem(p, (size_t)(end - p), key, sizeof(key) - 1)) != NULL) {
 		p += sizeof(key) - 1;
-		for (v = p; v < end && *v != '&' && *v != '"' && *v != '>' &&
+		for (v = p; v < end && v - p < PROOFPOINT_MAX && *v != '&' &&
+		     *v != '"' && *v != '>' &&
 		     !text_is_space((unsigned char)*v);
 		     v++)
 			;
@@ -249,6 +272,7 @@ scan_proofpoint(const char *s, size_t n, struct text_tokens *out)
 			scan(d, dl, out, 1);
 			free(d);
 		}
+		p = v; /* a value is decoded once, even if it holds the key */
 	}
 }
 
