@@ -51,8 +51,8 @@ struct html {
 };
 
 struct attrs {
-	size_t href, hlen, src, slen, cls, clen, id, idlen;
-	bool has_href, has_src, has_cls, has_id, self_closing;
+	size_t href, hlen, src, slen, cls, clen, id, idlen, style, stlen;
+	bool has_href, has_src, has_cls, has_id, has_style, self_closing;
 };
 
 static unsigned
@@ -461,6 +461,29 @@ id_is(const char *s, size_t off, size_t len, const char *const *set)
 	return false;
 }
 
+/* Does s[off..off+len) contain the lower-case 'w', ignoring case? */
+static bool
+contains_ci(const char *s, size_t off, size_t len, const char *w)
+{
+	size_t i;
+
+	for (i = off; i < off + len; i++)
+		if (starts_ci(s, off + len, i, w))
+			return true;
+	return false;
+}
+
+/*
+ * Outlook (Word) puts the original below a div styled
+ * "border:none;border-top:solid #B5C4DF 1.0pt;padding:3.0pt 0cm 0cm 0cm".
+ */
+static bool
+outlook_separator(const char *s, size_t off, size_t len)
+{
+	return len < 256 && contains_ci(s, off, len, "border-top:solid") &&
+	    contains_ci(s, off, len, "padding:3.0pt 0");
+}
+
 static void
 pop_to(struct html *h, size_t level)
 {
@@ -518,7 +541,9 @@ start_tag(struct html *h, const char *name, const struct attrs *a)
 	if (a->has_src)
 		emit_target(h, a->src, a->slen);
 
-	if (a->has_id && id_is(h->s, a->id, a->idlen, rest_ids)) {
+	if ((a->has_id && id_is(h->s, a->id, a->idlen, rest_ids)) ||
+	    (strcmp(name, "div") == 0 && a->has_style &&
+		outlook_separator(h->s, a->style, a->stlen))) {
 		block_break(h);
 		h->rest_quoted = true;
 	}
@@ -636,6 +661,10 @@ parse_tag(struct html *h, size_t i, char name[NAME_MAX_LEN + 1], bool *end,
 			a->has_cls = true;
 			a->cls = vb;
 			a->clen = ve - vb;
+		} else if (ne - nb == 5 && starts_ci(s, ne, nb, "style")) {
+			a->has_style = true;
+			a->style = vb;
+			a->stlen = ve - vb;
 		} else if (ne - nb == 2 && starts_ci(s, ne, nb, "id")) {
 			a->has_id = true;
 			a->id = vb;

@@ -169,7 +169,7 @@ static const struct html_case html_cases[] = {
     {"talon/html_replies/ms_outlook_2003.html", "Hi. I am fine.",
 	"How are you?", NULL},
     {"talon/html_replies/ms_outlook_2007.html", "Hi. I am fine.",
-	"How are you?", NULL},
+	"How are you?", "How are you?"},
     {"talon/html_replies/ms_outlook_2010.html", "Hi. I am fine.",
 	"How are you?", NULL},
     {"talon/html_replies/thunderbird.html", "Hi. I am fine.", "How are you?",

@@ -42,8 +42,10 @@
  * text_split_reply sees them as quoted: <blockquote>, div.gmail_quote,
  * div.yahoo_quoted, protonmail_quote, and, together with everything after
  * them to the end of the document, Outlook's #divRplyFwdMsg and
- * #appendonsend, Outlook for Mac's #OLK_SRC_BODY_SECTION, Hotmail's
- * hr#stopSpelling and Zimbra's hr#zwchr.
+ * #appendonsend, Outlook for Mac's #OLK_SRC_BODY_SECTION, Word's
+ * separator div ("border-top:solid ...; padding:3.0pt 0 ..."), Hotmail's
+ * hr#stopSpelling and Zimbra's hr#zwchr.  Quotes no client marks (a bare
+ * <hr> before "From: ... Sent: ...") are left to text_split_reply.
  *
  * Bounded: the result is at most 2 * len + 64 bytes (pathological input is
  * cut there); element nesting is tracked up to a fixed depth.  Returns a
