@@ -3,6 +3,7 @@
  * the options, the lock, signals and the loop; the work is in the modules.
  */
 #include <getopt.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,9 @@
 #include <sysexits.h>
 
 #include "pledged/config.h"
+#include "pledged/engine.h"
+#include "pledged/ingest.h"
+#include "pledged/lock.h"
 #include "pledged/log.h"
 
 #define DEFAULT_CONFIG PLEDGED_SYSCONFDIR "/pledged/pledged.conf"
@@ -63,6 +67,105 @@ usage(FILE *fp)
 	    DEFAULT_CONFIG);
 }
 
+static volatile sig_atomic_t stop_requested, reload_requested;
+
+static void
+on_signal(int sig)
+{
+	if (sig == SIGHUP)
+		reload_requested = 1;
+	else
+		stop_requested = 1;
+}
+
+/*
+ * SIGTERM and SIGINT finish the batch at hand, commit, and exit 0; SIGHUP
+ * re-reads the configuration.  No SA_RESTART: a wait on the network must
+ * wake up to notice.
+ */
+static void
+install_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+static int
+load(const char *path, unsigned need, struct config **cfg)
+{
+	enum config_status rc;
+
+	if ((rc = config_load(path, cfg)) != CONFIG_OK)
+		return config_exit_code(rc);
+	if ((rc = config_require(*cfg, need)) != CONFIG_OK) {
+		config_free(*cfg);
+		*cfg = NULL;
+		return config_exit_code(rc);
+	}
+	return EX_OK;
+}
+
+/* One run at a time; a run that finds the lock held exits 75, quietly. */
+static int
+take_lock(const struct config *cfg, int *fd)
+{
+	switch (lock_acquire(cfg->daemon.lock_file, fd)) {
+	case LOCK_OK:
+		return EX_OK;
+	case LOCK_HELD:
+		log_debug("another pledged holds %s", cfg->daemon.lock_file);
+		return EX_TEMPFAIL;
+	default:
+		return EX_CANTCREAT;
+	}
+}
+
+struct opts {
+	const char *config_path;
+	bool once, dry_run, verbose;
+};
+
+static int
+run_ingest(const struct opts *o, char **files, int n)
+{
+	struct config *cfg = NULL;
+	struct engine *e = NULL;
+	int rc, lockfd = -1;
+
+	if ((rc = load(o->config_path, CONFIG_NEED_STORE | CONFIG_NEED_TOKENS,
+		 &cfg)) != EX_OK)
+		return rc;
+	/* A command run by hand or by the MTA: errors go where it sees them. */
+	log_init("pledged", LOG_TO_STDERR, o->verbose);
+	if (!o->dry_run && (rc = take_lock(cfg, &lockfd)) != EX_OK)
+		goto out;
+	if ((rc = engine_open(cfg, o->dry_run, &e)) != EX_OK)
+		goto out;
+	rc = ingest_run(e, files, n);
+out:
+	engine_close(e);
+	lock_release(lockfd);
+	config_free(cfg);
+	return rc;
+}
+
+static int
+run_imap(const struct opts *o)
+{
+	fprintf(stderr,
+	    "pledged: IMAP polling is not part of this build "
+	    "yet; use 'pledged ingest'\n");
+	(void)o;
+	return EX_SOFTWARE;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -76,7 +179,7 @@ main(int argc, char **argv)
 	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0},
 	};
-	const char *config_path = DEFAULT_CONFIG;
+	struct opts o = {DEFAULT_CONFIG, false, false, false};
 	bool check = false;
 	int ch;
 
@@ -84,14 +187,19 @@ main(int argc, char **argv)
 	while ((ch = getopt_long(argc, argv, "+c:1nCvhV", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
-			config_path = optarg;
+			o.config_path = optarg;
 			break;
 		case 'C':
 			check = true;
 			break;
 		case '1':
+			o.once = true;
+			break;
 		case 'n':
+			o.dry_run = true;
+			break;
 		case 'v':
+			o.verbose = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -104,13 +212,23 @@ main(int argc, char **argv)
 			exit(EX_USAGE);
 		}
 	}
+	argc -= optind;
+	argv += optind;
+	log_init("pledged", LOG_TO_STDERR, o.verbose);
 	if (check) {
-		if (optind != argc) {
+		if (argc != 0) {
 			usage(stderr);
 			exit(EX_USAGE);
 		}
-		exit(check_config(config_path));
+		exit(check_config(o.config_path));
 	}
-	fprintf(stderr, "pledged: not implemented yet\n");
-	exit(EX_SOFTWARE);
+	install_signals();
+	if (argc > 0 && strcmp(argv[0], "ingest") == 0)
+		exit(run_ingest(&o, argv + 1, argc - 1));
+	if (argc > 0) {
+		fprintf(stderr, "pledged: unknown command '%s'\n", argv[0]);
+		usage(stderr);
+		exit(EX_USAGE);
+	}
+	exit(run_imap(&o));
 }

@@ -167,9 +167,10 @@ store_audit_insert(
 	static const char sql[] =
 	    "INSERT INTO audit (mailbox, uidvalidity, uid, message_id,"
 	    " sha256, size, from_addr, from_name, subject, outcome, reason,"
-	    " phase, artist_id, jti, dmarc, own_text, processed_at)"
+	    " phase, artist_id, jti, dmarc, own_text, processed_at,"
+	    " server_pending)"
 	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
-	    " ?13, ?14, ?15, ?16, ?17)"
+	    " ?13, ?14, ?15, ?16, ?17, ?18)"
 	    " ON CONFLICT (mailbox, uidvalidity, uid) DO NOTHING";
 	sqlite3_stmt *stmt;
 	enum store_status rc = STORE_ERR;
@@ -206,6 +207,7 @@ store_audit_insert(
 	    (r = sqlite3_bind_text(stmt, 16, a->own_text, -1, SQLITE_STATIC)) !=
 		SQLITE_OK ||
 	    (r = sqlite3_bind_int64(stmt, 17, a->processed_at)) != SQLITE_OK ||
+	    (r = sqlite3_bind_int(stmt, 18, a->server_pending)) != SQLITE_OK ||
 	    (r = sqlite3_step(stmt)) != SQLITE_DONE) {
 		rc = store_fail(st, r, "audit");
 		goto out;
@@ -469,5 +471,83 @@ store_confirmation_record(struct store *st, int64_t artist_id, int phase,
 	rc = sqlite3_changes(st->db) == 1 ? STORE_OK : STORE_DUPLICATE;
 out:
 	store_stmt_done(stmt);
+	return rc;
+}
+
+enum store_status
+store_pending_foreach(struct store *st, const char *mailbox,
+    uint32_t uidvalidity, int (*fn)(uint32_t uid, bool review, void *arg),
+    void *arg)
+{
+	static const char sql[] =
+	    "SELECT uid, outcome = 'review' FROM audit WHERE mailbox = ?1"
+	    " AND uidvalidity = ?2 AND server_pending = 1 ORDER BY uid";
+	sqlite3_stmt *stmt = NULL;
+	enum store_status rc = STORE_ERR;
+	int r;
+
+	if ((r = sqlite3_prepare_v2(st->db, sql, -1, &stmt, NULL)) !=
+		SQLITE_OK ||
+	    (r = sqlite3_bind_text(stmt, 1, mailbox, -1, SQLITE_STATIC)) !=
+		SQLITE_OK ||
+	    (r = sqlite3_bind_int64(stmt, 2, uidvalidity)) != SQLITE_OK) {
+		rc = store_fail(st, r, "pending");
+		goto out;
+	}
+	while ((r = sqlite3_step(stmt)) == SQLITE_ROW)
+		if (fn((uint32_t)sqlite3_column_int64(stmt, 0),
+			sqlite3_column_int(stmt, 1) != 0, arg) != 0)
+			break;
+	if (r != SQLITE_ROW && r != SQLITE_DONE) {
+		rc = store_fail(st, r, "pending");
+		goto out;
+	}
+	rc = STORE_OK;
+out:
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+enum store_status
+store_pending_clear(struct store *st, const char *mailbox, uint32_t uidvalidity,
+    const uint32_t *uids, size_t n)
+{
+	static const char sql[] =
+	    "UPDATE audit SET server_pending = 0 WHERE mailbox = ?1"
+	    " AND uidvalidity = ?2 AND uid = ?3";
+	sqlite3_stmt *stmt = NULL;
+	enum store_status rc = STORE_ERR;
+	bool own = sqlite3_get_autocommit(st->db) != 0;
+	int r;
+
+	/* One transaction for the lot: one fsync, not one per UID. */
+	if (own && store_begin(st) != STORE_OK)
+		return STORE_ERR;
+	if ((r = sqlite3_prepare_v2(st->db, sql, -1, &stmt, NULL)) !=
+	    SQLITE_OK) {
+		rc = store_fail(st, r, "pending");
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if ((r = sqlite3_bind_text(
+			 stmt, 1, mailbox, -1, SQLITE_STATIC)) != SQLITE_OK ||
+		    (r = sqlite3_bind_int64(stmt, 2, uidvalidity)) !=
+			SQLITE_OK ||
+		    (r = sqlite3_bind_int64(stmt, 3, uids[i])) != SQLITE_OK ||
+		    (r = sqlite3_step(stmt)) != SQLITE_DONE) {
+			rc = store_fail(st, r, "pending");
+			goto out;
+		}
+		sqlite3_reset(stmt);
+	}
+	rc = STORE_OK;
+out:
+	sqlite3_finalize(stmt);
+	if (own) {
+		if (rc == STORE_OK)
+			rc = store_commit(st);
+		else
+			store_rollback(st);
+	}
 	return rc;
 }

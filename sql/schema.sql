@@ -41,7 +41,9 @@ CREATE TABLE audit (
 	uidvalidity INTEGER CHECK (uidvalidity BETWEEN 1 AND 4294967295),
 	uid INTEGER CHECK (uid BETWEEN 1 AND 4294967295),
 	message_id TEXT,
-	sha256 TEXT NOT NULL CHECK (length(sha256) = 64
+	-- NULL only for a message over the size cap that was never
+	-- downloaded from the server (see the CHECK below).
+	sha256 TEXT CHECK (length(sha256) = 64
 	    AND sha256 NOT GLOB '*[^0-9a-f]*'),
 	size INTEGER NOT NULL CHECK (size >= 0),
 	from_addr TEXT,
@@ -69,7 +71,13 @@ CREATE TABLE audit (
 	dmarc TEXT CHECK (dmarc IN ('pass', 'fail', 'none')),
 	own_text TEXT,
 	processed_at INTEGER NOT NULL,
+	-- 1 while the server action after the COMMIT (flag or move) is
+	-- still to be done; the next pass finishes what a crash left.
+	server_pending INTEGER NOT NULL DEFAULT 0
+	    CHECK (server_pending IN (0, 1)),
 	UNIQUE (mailbox, uidvalidity, uid),
+	CHECK (sha256 IS NOT NULL
+	    OR (reason = 'too-large' AND mailbox IS NOT NULL)),
 	-- A message is either from a mailbox (all three set) or ingested.
 	CHECK ((mailbox IS NULL) = (uid IS NULL)
 	    AND (mailbox IS NULL) = (uidvalidity IS NULL)),

@@ -112,6 +112,8 @@ struct store_audit {
 	int64_t artist_id;
 	const char *jti, *dmarc, *own_text;
 	int64_t processed_at;
+	/* The server action (flag or move) is still to be done. */
+	bool server_pending;
 };
 
 /*
@@ -121,6 +123,19 @@ struct store_audit {
  */
 enum store_status store_audit_insert(
     struct store *, const struct store_audit *, int64_t *audit_id);
+
+/*
+ * Server actions left pending after a COMMIT (a crash between the COMMIT
+ * and the flag or move): each UID of 'mailbox' under 'uidvalidity' with
+ * server_pending set, in UID order, with whether its outcome is review.
+ * 'fn' returning non-zero stops the walk.  store_pending_clear marks 'n'
+ * UIDs done; it runs in its own statement (no transaction needed).
+ */
+enum store_status store_pending_foreach(struct store *, const char *mailbox,
+    uint32_t uidvalidity, int (*fn)(uint32_t uid, bool review, void *arg),
+    void *arg);
+enum store_status store_pending_clear(struct store *, const char *mailbox,
+    uint32_t uidvalidity, const uint32_t *uids, size_t n);
 
 /*
  * Artists are known by address (lower-cased here).  store_artist_get sets

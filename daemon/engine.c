@@ -1,0 +1,124 @@
+/*
+ * engine: assemble store, parser worker, key ring and policy from the
+ * configuration.  The worker is started before the store is opened so
+ * that the forked child holds as few descriptors and as little memory as
+ * possible.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include "pledged/config.h"
+#include "pledged/engine.h"
+#include "pledged/log.h"
+#include "pledged/message.h"
+#include "pledged/store.h"
+#include "pledged/token.h"
+
+static int
+engine_keyring(struct engine *e, const struct config *cfg)
+{
+	const struct config_list *pk = &cfg->tokens.public_keys;
+
+	if ((e->keyring = token_keyring_new()) == NULL) {
+		log_warnx("engine: out of memory");
+		return EX_OSERR;
+	}
+	for (size_t i = 0; i < pk->n; i++) {
+		if (token_keyring_add(e->keyring, pk->items[i]) != 0) {
+			log_warnx("%s: [tokens] public_keys: item %zu is not "
+				  "a k4.public PASERK",
+			    cfg->path, i + 1);
+			return EX_CONFIG;
+		}
+	}
+	return EX_OK;
+}
+
+static void
+engine_policy(struct engine *e, const struct config *cfg)
+{
+	struct classify_policy *p = &e->policy;
+
+	p->keyring = e->keyring;
+	p->campaign = cfg->tokens.campaign;
+	p->clock_skew = cfg->tokens.clock_skew;
+	p->pledge_keywords = cfg->tokens.pledge_keywords.items;
+	p->n_pledge_keywords = cfg->tokens.pledge_keywords.n;
+	p->withdraw_keywords = cfg->tokens.withdraw_keywords.items;
+	p->n_withdraw_keywords = cfg->tokens.withdraw_keywords.n;
+	p->yes_keywords = cfg->tokens.yes_keywords.items;
+	p->n_yes_keywords = cfg->tokens.yes_keywords.n;
+	p->no_keywords = cfg->tokens.no_keywords.items;
+	p->n_no_keywords = cfg->tokens.no_keywords.n;
+	p->authserv_id = cfg->imap.authserv_id;
+	p->require_dmarc = cfg->tokens.require_dmarc;
+}
+
+int
+engine_open(const struct config *cfg, bool dry_run, struct engine **out)
+{
+	struct message_limits lim;
+	struct engine *e;
+	int rc;
+
+	*out = NULL;
+	if ((e = calloc(1, sizeof *e)) == NULL) {
+		log_warnx("engine: out of memory");
+		return EX_OSERR;
+	}
+	e->cfg = cfg;
+	e->dry_run = dry_run;
+	if ((rc = engine_keyring(e, cfg)) != EX_OK)
+		goto fail;
+	engine_policy(e, cfg);
+	message_limits_default(&lim);
+	if (cfg->imap.max_message_bytes > 0)
+		lim.max_bytes = cfg->imap.max_message_bytes;
+	if (message_worker_start(&lim, &e->worker) != 0) {
+		rc = EX_OSERR;
+		goto fail;
+	}
+	if (store_open(cfg->store.database, !dry_run, &e->store) != STORE_OK) {
+		rc = EX_CANTCREAT;
+		goto fail;
+	}
+	e->pp.store = e->store;
+	e->pp.worker = e->worker;
+	e->pp.policy = &e->policy;
+	e->pp.max_message_bytes = lim.max_bytes;
+	e->pp.dry_run = dry_run;
+	*out = e;
+	return EX_OK;
+fail:
+	engine_close(e);
+	return rc;
+}
+
+void
+engine_close(struct engine *e)
+{
+	if (e == NULL)
+		return;
+	store_close(e->store);
+	message_worker_stop(e->worker);
+	token_keyring_free(e->keyring);
+	free(e);
+}
+
+void
+engine_print_decision(
+    FILE *fp, const char *what, const struct pipeline_decision *d)
+{
+	const struct classify_result *r = &d->result;
+	const char *reason = classify_reason_name(r->reason);
+
+	fprintf(fp, "%s: %s", what, classify_outcome_name(r->outcome));
+	if (reason != NULL)
+		fprintf(fp, "/%s", reason);
+	if (r->phase != 0)
+		fprintf(fp, " phase %d", r->phase);
+	if (r->artist[0] != '\0')
+		fprintf(fp, " %s", r->artist);
+	fputc('\n', fp);
+}

@@ -1,0 +1,184 @@
+/*
+ * ingest: one message per file or standard input.
+ *
+ * A file is read up to the size cap and no further into memory; beyond
+ * the cap it is only hashed (the audit log identifies ingested messages by
+ * content, so a second ingest of the same file is a no-op even for a
+ * message too large to read) and recorded as reject/too-large.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "pledged/digest.h"
+#include "pledged/engine.h"
+#include "pledged/ingest.h"
+#include "pledged/log.h"
+#include "pledged/store.h"
+
+#define INGEST_BATCH 200
+
+struct input {
+	char *buf;  /* NULL when over the cap */
+	size_t len; /* the whole size */
+	char sha256[DIGEST_HEX_LEN + 1];
+};
+
+/* Read 'fd' whole: keep up to 'cap' bytes, hash everything. */
+static int
+input_read(int fd, size_t cap, struct input *in)
+{
+	struct digest *d = digest_new();
+	char chunk[65536];
+	size_t have = 0, bufcap = 0;
+	ssize_t r;
+
+	memset(in, 0, sizeof *in);
+	if (d == NULL)
+		return -1;
+	while ((r = read(fd, chunk, sizeof chunk)) != 0) {
+		if (r == -1) {
+			if (errno == EINTR)
+				continue;
+			goto fail;
+		}
+		digest_update(d, chunk, r);
+		in->len += r;
+		if (in->len > cap) {
+			free(in->buf);
+			in->buf = NULL;
+			continue;
+		}
+		if (have + r > bufcap) {
+			size_t ncap = bufcap ? bufcap * 2 : 65536;
+			char *nb;
+			while (ncap < have + r)
+				ncap *= 2;
+			if ((nb = realloc(in->buf, ncap)) == NULL)
+				goto fail;
+			in->buf = nb;
+			bufcap = ncap;
+		}
+		memcpy(in->buf + have, chunk, r);
+		have += r;
+	}
+	digest_final(d, in->sha256);
+	if (in->buf == NULL && in->len <= cap && (in->buf = strdup("")) == NULL)
+		return -1;
+	return 0;
+fail:
+	digest_final(d, in->sha256);
+	free(in->buf);
+	in->buf = NULL;
+	return -1;
+}
+
+static int
+worse(int a, int b)
+{
+	/* Store trouble outranks bad input: it means nothing was kept. */
+	static const int order[] = {
+	    EX_OK, EX_DATAERR, EX_NOINPUT, EX_TEMPFAIL, EX_IOERR};
+	int ra = 0, rb = 0;
+
+	for (int i = 0; i < (int)(sizeof order / sizeof order[0]); i++) {
+		if (order[i] == a)
+			ra = i;
+		if (order[i] == b)
+			rb = i;
+	}
+	return rb > ra ? b : a;
+}
+
+static int
+ingest_one(struct engine *e, const char *name, int fd)
+{
+	struct pipeline_source src = {NULL, 0, 0};
+	struct pipeline_decision d;
+	struct input in;
+	int rc = EX_OK;
+
+	if (input_read(fd, e->pp.max_message_bytes, &in) == -1) {
+		log_warn("ingest: %s", name);
+		return EX_NOINPUT;
+	}
+	switch (pipeline_process(
+	    &e->pp, &src, in.buf, in.len, in.sha256, time(NULL), &d)) {
+	case PIPELINE_SEEN:
+		printf("%s: already recorded\n", name);
+		break;
+	case PIPELINE_ERR:
+		rc = EX_IOERR;
+		break;
+	default:
+		engine_print_decision(stdout, name, &d);
+		if (d.result.reason == REASON_UNPARSEABLE)
+			rc = EX_DATAERR;
+	}
+	free(in.buf);
+	return rc;
+}
+
+static int
+ingest_commit(struct engine *e)
+{
+	if (e->dry_run)
+		return EX_OK;
+	if (store_commit(e->store) != STORE_OK)
+		return EX_IOERR;
+	return EX_OK;
+}
+
+static int
+ingest_begin(struct engine *e)
+{
+	enum store_status st;
+
+	if (e->dry_run)
+		return EX_OK;
+	st = store_begin(e->store);
+	if (st == STORE_OK)
+		return EX_OK;
+	return st == STORE_BUSY ? EX_TEMPFAIL : EX_IOERR;
+}
+
+int
+ingest_run(struct engine *e, char **files, int n)
+{
+	int rc = EX_OK, one, fd, in_batch = 0;
+
+	if ((rc = ingest_begin(e)) != EX_OK)
+		return rc;
+	for (int i = 0; i < (n == 0 ? 1 : n); i++) {
+		const char *name = n == 0 ? "-" : files[i];
+
+		if (n == 0 || strcmp(name, "-") == 0)
+			fd = STDIN_FILENO;
+		else if ((fd = open(name, O_RDONLY | O_CLOEXEC)) == -1) {
+			log_warn("ingest: %s", name);
+			rc = worse(rc, EX_NOINPUT);
+			continue;
+		}
+		one = ingest_one(e, name, fd);
+		if (fd != STDIN_FILENO)
+			close(fd);
+		if (one == EX_IOERR) {
+			if (!e->dry_run)
+				store_rollback(e->store);
+			return EX_IOERR;
+		}
+		rc = worse(rc, one);
+		if (++in_batch == INGEST_BATCH) {
+			in_batch = 0;
+			if ((one = ingest_commit(e)) != EX_OK ||
+			    (one = ingest_begin(e)) != EX_OK)
+				return one;
+		}
+	}
+	return worse(rc, ingest_commit(e));
+}

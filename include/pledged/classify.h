@@ -1,0 +1,131 @@
+/*
+ * classify: one message in, one decision out.
+ *
+ * The outcome table of DESIGN.md, applied in its order: bounce, auto-reply,
+ * list mail, tokens (with the reply's intent), keywords, everything else.
+ * Pure: it reads the parsed message and asks the caller's look-ups (the
+ * store, inside the batch's transaction) whether a token was used, which
+ * token a reference names, and whether an artist pledged.  It writes
+ * nothing; the pipeline records the decision.
+ *
+ * The outcome and reason names are an interface (exports, views, tests):
+ * they must change together with the CHECK constraints in sql/schema.sql.
+ */
+#ifndef PLEDGED_CLASSIFY_H
+#define PLEDGED_CLASSIFY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pledged/token.h"
+
+struct message;
+
+enum classify_outcome {
+	OUTCOME_PLEDGE = 0,
+	OUTCOME_CONFIRM,
+	OUTCOME_DECLINE,
+	OUTCOME_WITHDRAW,
+	OUTCOME_REVIEW,
+	OUTCOME_REJECT,
+	OUTCOME_IGNORE,
+};
+
+enum classify_reason {
+	REASON_NONE = 0,
+	/* review */
+	REASON_SENDER_MISMATCH,
+	REASON_MULTIPLE_TOKENS,
+	REASON_UNCLEAR,
+	REASON_UNAUTHENTICATED,
+	/* reject */
+	REASON_BAD_SIGNATURE,
+	REASON_UNKNOWN_KEY,
+	REASON_MALFORMED_TOKEN,
+	REASON_EXPIRED,
+	REASON_NOT_YET_VALID,
+	REASON_WRONG_CAMPAIGN,
+	REASON_REPLAYED,
+	REASON_TOO_LARGE,
+	REASON_UNPARSEABLE,
+	/* ignore */
+	REASON_AUTO_REPLY,
+	REASON_BOUNCE,
+	REASON_LIST,
+	REASON_DUPLICATE,
+	REASON_OTHER,
+};
+
+/* The vocabulary strings ("confirm", "bad-signature"); NULL for REASON_NONE. */
+const char *classify_outcome_name(enum classify_outcome);
+const char *classify_reason_name(enum classify_reason);
+
+/* Keyword lists and policy; all pointers borrowed for the call. */
+struct classify_policy {
+	const struct token_keyring *keyring;
+	const char *campaign;
+	int64_t clock_skew;
+	char *const *pledge_keywords;
+	size_t n_pledge_keywords;
+	char *const *withdraw_keywords;
+	size_t n_withdraw_keywords;
+	char *const *yes_keywords;
+	size_t n_yes_keywords;
+	char *const *no_keywords;
+	size_t n_no_keywords;
+	const char *authserv_id; /* NULL: Authentication-Results ignored */
+	bool require_dmarc;
+};
+
+/*
+ * What classify asks of the store.  Each returns true when found; strings
+ * returned through 'token' are new and freed by classify.
+ */
+struct classify_lookup {
+	void *arg;
+	/* Was this jti already used for a confirmation or a decline? */
+	bool (*jti_used)(void *arg, const char *jti);
+	/* The issued token with this jti ([ref:<jti>] in a Subject). */
+	bool (*token_by_jti)(void *arg, const char *jti, char **token);
+	/* The issued token whose request had this Message-ID, and its jti. */
+	bool (*token_by_request)(void *arg, const char *message_id,
+	    char **token, char jti[TOKEN_JTI_MAX + 1]);
+	/* Has this address a pledge that is not withdrawn? */
+	bool (*has_pledged)(void *arg, const char *address);
+};
+
+enum classify_dmarc {
+	DMARC_UNKNOWN = 0, /* no authserv_id configured, or no header */
+	DMARC_PASS,
+	DMARC_FAIL,
+};
+
+#define CLASSIFY_ADDR_MAX 254
+#define CLASSIFY_OWN_TEXT_MAX 2048
+
+struct classify_result {
+	enum classify_outcome outcome;
+	enum classify_reason reason;
+	int phase; /* confirm, decline, and token outcomes; else 0 */
+	/* The artist the decision is about: the From address for pledges
+	 * and withdrawals, the token's sub for confirmations; "" if none. */
+	char artist[CLASSIFY_ADDR_MAX + 1];
+	char jti[TOKEN_JTI_MAX + 1]; /* the token's, or "" */
+	/* A bounce that returns one of our requests: that request's jti. */
+	char bounced_jti[TOKEN_JTI_MAX + 1];
+	enum classify_dmarc dmarc;
+	/* The artist's own words, cut at CLASSIFY_OWN_TEXT_MAX bytes on a
+	 * character boundary, for review; "" when none. */
+	char own_text[CLASSIFY_OWN_TEXT_MAX + 1];
+};
+
+/*
+ * Decide 'msg' as of 'now' (Unix seconds).  Never fails: a message that
+ * fits nothing is ignore/other.
+ */
+void classify_message(const struct classify_policy *,
+    const struct classify_lookup *, const struct message *msg, int64_t now,
+    struct classify_result *out);
+
+#endif

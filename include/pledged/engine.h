@@ -1,0 +1,42 @@
+/*
+ * engine: what every message-processing command needs, built once from the
+ * configuration: the store, the isolated parser worker, the key ring and
+ * the classification policy.  Shared by `pledged ingest` and the IMAP loop
+ * so that both decide exactly alike.
+ */
+#ifndef PLEDGED_ENGINE_H
+#define PLEDGED_ENGINE_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "pledged/classify.h"
+#include "pledged/pipeline.h"
+
+struct config;
+
+struct engine {
+	const struct config *cfg; /* borrowed */
+	struct store *store;
+	struct message_worker *worker;
+	struct token_keyring *keyring;
+	struct classify_policy policy;
+	struct pipeline_params pp;
+	bool dry_run;
+};
+
+/*
+ * Build an engine from 'cfg' (which must outlive it).  Returns 0, or a
+ * sysexits code after saying why on the log: 78 for a bad key in the
+ * configuration, 66/74 when the database cannot be opened, 71 when the
+ * parser worker cannot start.  The database is created when missing,
+ * except in a dry run.
+ */
+int engine_open(const struct config *cfg, bool dry_run, struct engine **out);
+void engine_close(struct engine *);
+
+/* One line describing a decision, for --dry-run and ingest's report. */
+void engine_print_decision(
+    FILE *fp, const char *what, const struct pipeline_decision *d);
+
+#endif

@@ -1,0 +1,62 @@
+/*
+ * pipeline: one message from bytes to a recorded decision.
+ *
+ * The same path serves `pledged ingest` and the IMAP loop: digest, the
+ * "already decided" check, parsing in the isolated worker, the duplicate
+ * check, classification (asking the store inside the caller's
+ * transaction), and the writes that record the decision.  The caller owns
+ * the transaction: BEGIN IMMEDIATE before a batch, COMMIT after, and only
+ * then touches the server.  With dry_run, nothing is written.
+ */
+#ifndef PLEDGED_PIPELINE_H
+#define PLEDGED_PIPELINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pledged/classify.h"
+#include "pledged/digest.h"
+
+struct store;
+struct message_worker;
+
+struct pipeline_params {
+	struct store *store;		      /* borrowed */
+	struct message_worker *worker;	      /* borrowed */
+	const struct classify_policy *policy; /* borrowed */
+	size_t max_message_bytes;
+	bool dry_run;
+};
+
+/* Where a message came from: an IMAP mailbox, or NULL for ingest. */
+struct pipeline_source {
+	const char *mailbox;
+	uint32_t uidvalidity;
+	uint32_t uid;
+};
+
+enum pipeline_status {
+	PIPELINE_RECORDED = 0, /* decided (and recorded unless dry-run) */
+	PIPELINE_SEEN,	       /* decided before: nothing done */
+	PIPELINE_ERR,	       /* the store failed: roll the batch back */
+};
+
+struct pipeline_decision {
+	struct classify_result result;
+	char sha256[DIGEST_HEX_LEN + 1];
+	int64_t audit_id; /* 0 in dry-run or when seen */
+};
+
+/*
+ * Decide and record 'len' bytes.  'raw' may be NULL when the message was
+ * not kept because 'len' is over the size cap: it is then recorded as
+ * reject/too-large.  'sha256' is the content's digest when the caller has
+ * it (it must, for a message without a UID), else NULL.  'now' is Unix
+ * seconds.
+ */
+enum pipeline_status pipeline_process(const struct pipeline_params *,
+    const struct pipeline_source *, const char *raw, size_t len,
+    const char *sha256, int64_t now, struct pipeline_decision *out);
+
+#endif

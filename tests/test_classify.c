@@ -1,0 +1,621 @@
+/*
+ * Unit tests for classify, through the pipeline that feeds it: crafted
+ * messages for every outcome and reason and every token channel of
+ * DESIGN.md, with tokens signed at test time, decided against a real
+ * store in a temporary file and the real parser worker.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "pledged/classify.h"
+#include "pledged/message.h"
+#include "pledged/pipeline.h"
+#include "pledged/store.h"
+#include "pledged/token.h"
+#include "testutil.h"
+
+#define CAMPAIGN "nomusicforice"
+#define ARTIST "artist@example.org"
+
+static char *const pledge_kw[] = {"pledge"};
+static char *const withdraw_kw[] = {"withdraw", "unsubscribe"};
+static char *const yes_kw[] = {
+    "yes", "confirm", "confirmed", "agree", "oui", "sí", "si", "ja", "sim"};
+static char *const no_kw[] = {"no", "decline", "non", "nein", "não"};
+
+struct fixture {
+	char *dir;
+	struct store *store;
+	struct message_worker *worker;
+	struct token_keyring *ring;
+	struct token_secret *key, *other_key;
+	char *other_public;
+	struct classify_policy policy;
+	struct pipeline_params pp;
+	uint32_t next_uid;
+};
+
+static struct fixture fx;
+
+static int
+setup(void **state)
+{
+	struct message_limits lim;
+	char *sec, *pub, *pid, *path;
+
+	(void)state;
+	memset(&fx, 0, sizeof fx);
+	fx.dir = tu_mkdtemp("classify");
+	path = tu_asprintf("%s/pledges.db", fx.dir);
+	assert_int_equal(store_open(path, true, &fx.store), STORE_OK);
+	free(path);
+	message_limits_default(&lim);
+	assert_int_equal(message_worker_start(&lim, &fx.worker), 0);
+
+	fx.ring = token_keyring_new();
+	assert_int_equal(token_keygen(&sec, &pub, &pid), 0);
+	assert_int_equal(token_secret_from_paserk(sec, &fx.key), 0);
+	assert_int_equal(token_keyring_add(fx.ring, pub), 0);
+	token_string_free(sec);
+	free(pub);
+	free(pid);
+	/* A key the daemon does not know. */
+	assert_int_equal(token_keygen(&sec, &fx.other_public, &pid), 0);
+	assert_int_equal(token_secret_from_paserk(sec, &fx.other_key), 0);
+	token_string_free(sec);
+	free(pid);
+
+	fx.policy.keyring = fx.ring;
+	fx.policy.campaign = CAMPAIGN;
+	fx.policy.clock_skew = 300;
+	fx.policy.pledge_keywords = pledge_kw;
+	fx.policy.n_pledge_keywords = 1;
+	fx.policy.withdraw_keywords = withdraw_kw;
+	fx.policy.n_withdraw_keywords = 2;
+	fx.policy.yes_keywords = yes_kw;
+	fx.policy.n_yes_keywords = sizeof yes_kw / sizeof yes_kw[0];
+	fx.policy.no_keywords = no_kw;
+	fx.policy.n_no_keywords = sizeof no_kw / sizeof no_kw[0];
+	fx.policy.authserv_id = "mx.example.org";
+	fx.pp.store = fx.store;
+	fx.pp.worker = fx.worker;
+	fx.pp.policy = &fx.policy;
+	fx.pp.max_message_bytes = 10 * 1024 * 1024;
+	fx.next_uid = 1;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	store_close(fx.store);
+	message_worker_stop(fx.worker);
+	token_keyring_free(fx.ring);
+	token_secret_free(fx.key);
+	token_secret_free(fx.other_key);
+	free(fx.other_public);
+	tu_rmtree(fx.dir);
+	free(fx.dir);
+	return 0;
+}
+
+/* Sign a token; 'exp_in' seconds from now; the jti goes to 'jti'. */
+static char *
+make_token(const struct token_secret *key, const char *sub, int phase,
+    int64_t exp_in, const char *campaign, char jti[27])
+{
+	struct token_claims c;
+	char *tok = NULL;
+
+	memset(&c, 0, sizeof c);
+	snprintf(c.sub, sizeof c.sub, "%s", sub);
+	c.phase = phase;
+	token_new_jti(c.jti);
+	c.iat = time(NULL) - 60;
+	c.exp = time(NULL) + exp_in;
+	assert_int_equal(token_sign(key, &c, campaign, &tok), 0);
+	if (jti != NULL)
+		memcpy(jti, c.jti, 27);
+	return tok;
+}
+
+/* Record a token as issued (and sent with 'mid'), as pledgectl would. */
+static void
+record_issued(const char *sub, int phase, const char *jti, const char *tok,
+    const char *mid)
+{
+	int64_t artist;
+
+	assert_int_equal(store_begin(fx.store), STORE_OK);
+	assert_int_equal(
+	    store_artist_upsert(fx.store, sub, NULL, &artist), STORE_OK);
+	assert_int_equal(store_token_issue(fx.store, jti, artist, phase, tok,
+			     time(NULL), time(NULL) + 86400),
+	    STORE_OK);
+	if (mid != NULL)
+		assert_int_equal(
+		    store_token_sent(fx.store, jti, mid, time(NULL)), STORE_OK);
+	assert_int_equal(store_commit(fx.store), STORE_OK);
+}
+
+/* Run one message through the pipeline in its own transaction. */
+static struct classify_result
+decide(const char *raw)
+{
+	struct pipeline_source src = {"INBOX", 1, fx.next_uid++};
+	struct pipeline_decision d;
+
+	assert_int_equal(store_begin(fx.store), STORE_OK);
+	assert_int_equal(pipeline_process(&fx.pp, &src, raw, strlen(raw), NULL,
+			     time(NULL), &d),
+	    PIPELINE_RECORDED);
+	assert_int_equal(store_commit(fx.store), STORE_OK);
+	return d.result;
+}
+
+static void
+expect(const struct classify_result *r, enum classify_outcome o,
+    enum classify_reason why, int phase)
+{
+	if (r->outcome != o || r->reason != why || r->phase != phase)
+		fail_msg("got %s/%s phase %d, want %s/%s phase %d",
+		    classify_outcome_name(r->outcome),
+		    classify_reason_name(r->reason)
+			? classify_reason_name(r->reason)
+			: "-",
+		    r->phase, classify_outcome_name(o),
+		    classify_reason_name(why) ? classify_reason_name(why) : "-",
+		    phase);
+}
+
+/* Hard-wrap 's' every 'width' characters, each line led by 'prefix'. */
+static char *
+wrap(const char *s, size_t width, const char *prefix, const char *eol)
+{
+	size_t n = strlen(s), plen = strlen(prefix), elen = strlen(eol);
+	char *out = calloc(1, n + (n / width + 1) * (plen + elen) + 1),
+	     *p = out;
+
+	assert_non_null(out);
+	for (size_t i = 0; i < n; i += width) {
+		size_t k = n - i < width ? n - i : width;
+		memcpy(p, prefix, plen), p += plen;
+		memcpy(p, s + i, k), p += k;
+		memcpy(p, eol, elen), p += elen;
+	}
+	return out;
+}
+
+static char *
+reply(const char *from, const char *subject, const char *extra_headers,
+    const char *body)
+{
+	static unsigned n;
+
+	return tu_asprintf("From: Artist <%s>\r\n"
+			   "To: NoMusicForICE <pledges@example.org>\r\n"
+			   "Subject: %s\r\n"
+			   "Date: Sat, 28 Nov 2026 10:00:00 +0000\r\n"
+			   "Message-ID: <reply-%u-%ld@mail.example.org>\r\n"
+			   "MIME-Version: 1.0\r\n"
+			   "%s"
+			   "\r\n%s",
+	    from, subject, ++n, (long)time(NULL),
+	    extra_headers != NULL ? extra_headers : "", body);
+}
+
+static char *
+plain_reply(const char *own, const char *quoted_token)
+{
+	char *q = wrap(quoted_token, 1000, "> ", "\r\n");
+	char *body = tu_asprintf("%s\r\n\r\nOn Fri, 27 Nov 2026, NoMusicForICE "
+				 "wrote:\r\n> Reply to confirm.\r\n%s",
+	    own, q);
+	char *m = reply(ARTIST, "Re: Confirm phase two",
+	    "Content-Type: text/plain; charset=utf-8\r\n", body);
+	free(q);
+	free(body);
+	return m;
+}
+
+static void
+test_pledge_and_withdraw(void **state)
+{
+	struct classify_result r;
+	char *m;
+
+	(void)state;
+	m = reply("Singer@Example.NET", "I pledge",
+	    "Content-Type: text/plain\r\n", "Count me in.\r\n");
+	r = decide(m);
+	expect(&r, OUTCOME_PLEDGE, REASON_NONE, 0);
+	assert_string_equal(r.artist, "singer@example.net");
+	free(m);
+
+	/* The keyword in the first lines of the body counts too. */
+	m = reply("band@example.net", "Hello", NULL,
+	    "Hi,\r\nwe pledge not to play.\r\n");
+	r = decide(m);
+	expect(&r, OUTCOME_PLEDGE, REASON_NONE, 0);
+	free(m);
+
+	/* Withdrawal from an artist who pledged. */
+	m = reply("singer@example.net", "withdraw", NULL,
+	    "Please withdraw my name.\r\n");
+	r = decide(m);
+	expect(&r, OUTCOME_WITHDRAW, REASON_NONE, 0);
+	free(m);
+
+	/* From someone who never pledged the word is just text. */
+	m = reply("stranger@example.net", "withdraw", NULL,
+	    "I withdraw my objection.\r\n");
+	r = decide(m);
+	expect(&r, OUTCOME_IGNORE, REASON_OTHER, 0);
+	free(m);
+
+	/* "pledged" is not the word "pledge". */
+	m = reply("x@example.net", "Hello", NULL, "I pledged last year.\r\n");
+	r = decide(m);
+	expect(&r, OUTCOME_IGNORE, REASON_OTHER, 0);
+	free(m);
+}
+
+static void
+test_confirm_channels(void **state)
+{
+	char jti[27], *tok, *m, *body, *w;
+	struct classify_result r;
+
+	(void)state;
+	/* 1. Quoted on one line, top-posted "Yes". */
+	tok = make_token(fx.key, ARTIST, 2, 86400, CAMPAIGN, jti);
+	m = plain_reply("Yes", tok);
+	r = decide(m);
+	expect(&r, OUTCOME_CONFIRM, REASON_NONE, 2);
+	assert_string_equal(r.artist, ARTIST);
+	assert_string_equal(r.jti, jti);
+	free(m);
+	/* 2. The same token again: replayed. */
+	m = plain_reply("Yes again", tok);
+	r = decide(m);
+	expect(&r, OUTCOME_REJECT, REASON_REPLAYED, 2);
+	free(m);
+	free(tok);
+
+	/* 3. Hard-wrapped at 72 columns inside a "> " quote. */
+	tok = make_token(fx.key, ARTIST, 2, 86400, CAMPAIGN, NULL);
+	w = wrap(tok, 72, "> ", "\r\n");
+	body = tu_asprintf("Done, thank you\r\n\r\nOn Fri, NoMusicForICE "
+			   "wrote:\r\n%s> \r\n> Thanks\r\n",
+	    w);
+	m = reply(ARTIST, "Re: phase two", NULL, body);
+	r = decide(m);
+	expect(&r, OUTCOME_CONFIRM, REASON_NONE, 2);
+	free(m), free(body), free(w), free(tok);
+
+	/* 4. Wrapped at 76 without prefix, LF line ends. */
+	tok = make_token(fx.key, ARTIST, 1, 86400, CAMPAIGN, NULL);
+	w = wrap(tok, 76, "", "\n");
+	body = tu_asprintf("Je confirme\n\n%sMerci\n", w);
+	m = tu_asprintf(
+	    "From: %s\nSubject: Re: x\nMessage-ID: <lf@x>\n\n%s", ARTIST, body);
+	r = decide(m);
+	expect(&r, OUTCOME_CONFIRM, REASON_NONE, 1);
+	free(m), free(body), free(w), free(tok);
+
+	/* 5. Quoted-printable soft breaks inside the token. */
+	tok = make_token(fx.key, ARTIST, 2, 86400, CAMPAIGN, NULL);
+	w = wrap(tok, 60, "", "=\r\n");
+	body = tu_asprintf("yes\r\n\r\n> %s\r\n", w);
+	m = reply(ARTIST, "Re: x",
+	    "Content-Type: text/plain; charset=utf-8\r\n"
+	    "Content-Transfer-Encoding: quoted-printable\r\n",
+	    body);
+	r = decide(m);
+	expect(&r, OUTCOME_CONFIRM, REASON_NONE, 2);
+	free(m), free(body), free(w), free(tok);
+
+	/* 6. HTML only, the token in a link rewritten by a link protector. */
+	tok = make_token(fx.key, ARTIST, 2, 86400, CAMPAIGN, NULL);
+	body = tu_asprintf("<html><body><p>I agree</p><blockquote>"
+			   "<a href=\"https://eur01.safelinks.protection."
+			   "outlook.com/?url=https%%3A%%2F%%2Fcampaign.example."
+			   "org%%2Fc%%3Ft%%3D%s&amp;data=05\">confirm</a>"
+			   "</blockquote></body></html>\r\n",
+	    tok);
+	m = reply(ARTIST, "RE: phase two",
+	    "Content-Type: text/html; charset=utf-8\r\n", body);
+	r = decide(m);
+	expect(&r, OUTCOME_CONFIRM, REASON_NONE, 2);
+	free(m), free(body), free(tok);
+
+	/* 7. In the Subject only. */
+	tok = make_token(fx.key, ARTIST, 1, 86400, CAMPAIGN, NULL);
+	body = tu_asprintf("Re: [EXTERNAL] %s", tok);
+	m = reply(ARTIST, body, NULL, "ok\r\n");
+	r = decide(m);
+	expect(&r, OUTCOME_CONFIRM, REASON_NONE, 1);
+	free(m), free(body), free(tok);
+
+	/* 8. Only a [ref:<jti>] in the Subject: the issued token. */
+	tok = make_token(fx.key, ARTIST, 2, 86400, CAMPAIGN, jti);
+	record_issued(ARTIST, 2, jti, tok, NULL);
+	body = tu_asprintf("RE: Phase two [ref:%s]", jti);
+	m = reply(ARTIST, body, NULL, "Yes, done.\r\n");
+	r = decide(m);
+	expect(&r, OUTCOME_CONFIRM, REASON_NONE, 2);
+	free(m), free(body), free(tok);
+
+	/* 9. Only In-Reply-To naming a recorded request. */
+	tok = make_token(fx.key, ARTIST, 2, 86400, CAMPAIGN, jti);
+	record_issued(ARTIST, 2, jti, tok, "req-1@pledged.example.org");
+	m = reply(ARTIST, "Re: Phase two",
+	    "In-Reply-To: <req-1@pledged.example.org>\r\n", "Sim\r\n");
+	r = decide(m);
+	expect(&r, OUTCOME_CONFIRM, REASON_NONE, 2);
+	free(m), free(tok);
+}
+
+static void
+test_intent(void **state)
+{
+	struct classify_result r;
+	char *tok, *m;
+
+	(void)state;
+	tok = make_token(fx.key, ARTIST, 2, 86400, CAMPAIGN, NULL);
+	m = plain_reply("No, sorry.", tok);
+	r = decide(m);
+	expect(&r, OUTCOME_DECLINE, REASON_NONE, 2);
+	free(m), free(tok);
+
+	/* "know" is not "no". */
+	tok = make_token(fx.key, ARTIST, 2, 86400, CAMPAIGN, NULL);
+	m = plain_reply("I know, count me in", tok);
+	r = decide(m);
+	expect(&r, OUTCOME_CONFIRM, REASON_NONE, 2);
+	free(m), free(tok);
+
+	tok = make_token(fx.key, ARTIST, 2, 86400, CAMPAIGN, NULL);
+	m = plain_reply("What does phase two mean for my label?", tok);
+	r = decide(m);
+	expect(&r, OUTCOME_REVIEW, REASON_UNCLEAR, 2);
+	free(m), free(tok);
+
+	/* A question with a yes is a yes. */
+	tok = make_token(fx.key, ARTIST, 2, 86400, CAMPAIGN, NULL);
+	m = plain_reply("Yes. Is there anything else?", tok);
+	r = decide(m);
+	expect(&r, OUTCOME_CONFIRM, REASON_NONE, 2);
+	free(m), free(tok);
+
+	/* Empty own text is a confirmation. */
+	tok = make_token(fx.key, ARTIST, 2, 86400, CAMPAIGN, NULL);
+	m = plain_reply("", tok);
+	r = decide(m);
+	expect(&r, OUTCOME_CONFIRM, REASON_NONE, 2);
+	free(m), free(tok);
+}
+
+static void
+test_token_failures(void **state)
+{
+	struct classify_result r;
+	char *tok, *m;
+	size_t n;
+
+	(void)state;
+	/* A flipped bit in the signature. */
+	tok = make_token(fx.key, ARTIST, 2, 86400, CAMPAIGN, NULL);
+	/* The signature ends the body, just before the footer's dot. */
+	n = strrchr(tok, '.') - tok;
+	tok[n - 20] = tok[n - 20] == 'A' ? 'B' : 'A';
+	m = plain_reply("yes", tok);
+	r = decide(m);
+	expect(&r, OUTCOME_REJECT, REASON_BAD_SIGNATURE, 0);
+	free(m), free(tok);
+
+	tok = make_token(fx.key, ARTIST, 2, -3600, CAMPAIGN, NULL);
+	m = plain_reply("yes", tok);
+	r = decide(m);
+	expect(&r, OUTCOME_REJECT, REASON_EXPIRED, 0);
+	free(m), free(tok);
+
+	tok = make_token(fx.key, ARTIST, 2, 86400, "othercampaign", NULL);
+	m = plain_reply("yes", tok);
+	r = decide(m);
+	expect(&r, OUTCOME_REJECT, REASON_WRONG_CAMPAIGN, 0);
+	free(m), free(tok);
+
+	/* Signed by a key the daemon does not have; the kid names it. */
+	tok = make_token(fx.other_key, ARTIST, 2, 86400, CAMPAIGN, NULL);
+	m = plain_reply("yes", tok);
+	r = decide(m);
+	expect(&r, OUTCOME_REJECT, REASON_UNKNOWN_KEY, 0);
+	free(m), free(tok);
+
+	m = plain_reply("yes", "v4.public.AAAA");
+	r = decide(m);
+	expect(&r, OUTCOME_REJECT, REASON_MALFORMED_TOKEN, 0);
+	free(m);
+}
+
+static void
+test_review(void **state)
+{
+	struct classify_result r;
+	char *tok, *tok2, *m, *both;
+
+	(void)state;
+	tok = make_token(
+	    fx.key, "someone.else@example.org", 2, 86400, CAMPAIGN, NULL);
+	m = plain_reply("yes", tok);
+	r = decide(m);
+	expect(&r, OUTCOME_REVIEW, REASON_SENDER_MISMATCH, 2);
+	free(m), free(tok);
+
+	tok = make_token(fx.key, ARTIST, 2, 86400, CAMPAIGN, NULL);
+	tok2 = make_token(fx.key, ARTIST, 2, 86400, CAMPAIGN, NULL);
+	both = tu_asprintf("%s\r\n> %s", tok, tok2);
+	m = plain_reply("yes", both);
+	r = decide(m);
+	expect(&r, OUTCOME_REVIEW, REASON_MULTIPLE_TOKENS, 2);
+	free(m), free(tok), free(tok2), free(both);
+
+	/* DMARC required: a pass from our own server only. */
+	fx.policy.require_dmarc = true;
+	tok = make_token(fx.key, ARTIST, 2, 86400, CAMPAIGN, NULL);
+	m = reply(ARTIST, "Re: x",
+	    "Authentication-Results: mx.example.org; dmarc=fail "
+	    "header.from=example.org\r\n"
+	    "Authentication-Results: mx.example.org; dmarc=pass "
+	    "header.from=example.org\r\n",
+	    "yes\r\n");
+	both = tu_asprintf("%s\r\n> %s\r\n", m, tok);
+	r = decide(both);
+	expect(&r, OUTCOME_REVIEW, REASON_UNAUTHENTICATED, 2);
+	free(m), free(both);
+	m = reply(ARTIST, "Re: x",
+	    "Authentication-Results: mx.example.org; spf=pass; dmarc=pass "
+	    "header.from=example.org\r\n",
+	    "yes\r\n");
+	both = tu_asprintf("%s\r\n> %s\r\n", m, tok);
+	r = decide(both);
+	expect(&r, OUTCOME_CONFIRM, REASON_NONE, 2);
+	assert_int_equal(r.dmarc, DMARC_PASS);
+	fx.policy.require_dmarc = false;
+	free(m), free(both), free(tok);
+}
+
+static void
+test_automatic_mail(void **state)
+{
+	struct classify_result r;
+	char *tok, *m, *body, jti[27];
+
+	(void)state;
+	tok = make_token(fx.key, ARTIST, 2, 86400, CAMPAIGN, jti);
+	/* An auto-reply quoting the request never confirms. */
+	body = tu_asprintf("I am away.\r\n> %s\r\n", tok);
+	m = reply(ARTIST, "Out of Office: Re: phase two",
+	    "Auto-Submitted: auto-replied\r\n", body);
+	r = decide(m);
+	expect(&r, OUTCOME_IGNORE, REASON_AUTO_REPLY, 0);
+	free(m);
+	m = reply(ARTIST, "Automatic reply: phase two", NULL, body);
+	r = decide(m);
+	expect(&r, OUTCOME_IGNORE, REASON_AUTO_REPLY, 0);
+	free(m);
+	/* Auto-Submitted: no is a person. */
+	m = reply(ARTIST, "Re: phase two", "Auto-Submitted: no\r\n", body);
+	r = decide(m);
+	expect(&r, OUTCOME_CONFIRM, REASON_NONE, 2);
+	free(m), free(body);
+
+	m = reply(ARTIST, "digest", "List-Id: <music.lists.example.org>\r\n",
+	    "We pledge to read.\r\n");
+	r = decide(m);
+	expect(&r, OUTCOME_IGNORE, REASON_LIST, 0);
+	free(m);
+	m = reply(ARTIST, "pledge news", "Precedence: bulk\r\n", "x\r\n");
+	r = decide(m);
+	expect(&r, OUTCOME_IGNORE, REASON_LIST, 0);
+	free(m);
+	free(tok);
+}
+
+static void
+test_bounce_marks_request(void **state)
+{
+	struct classify_result r;
+	char *tok, *m, jti[27], *tokstate = NULL;
+
+	(void)state;
+	tok = make_token(fx.key, "gone@example.com", 2, 86400, CAMPAIGN, jti);
+	record_issued(
+	    "gone@example.com", 2, jti, tok, "req-9@pledged.example.org");
+	m = tu_asprintf(
+	    "From: Mail Delivery System <MAILER-DAEMON@mx.example.org>\r\n"
+	    "To: pledges@example.org\r\n"
+	    "Subject: Undelivered Mail Returned to Sender\r\n"
+	    "Auto-Submitted: auto-replied\r\n"
+	    "MIME-Version: 1.0\r\n"
+	    "Content-Type: multipart/report; report-type=delivery-status;\r\n"
+	    "\tboundary=\"b1\"\r\n\r\n"
+	    "--b1\r\nContent-Type: text/plain\r\n\r\n"
+	    "This is the mail system. Your message could not be delivered.\r\n"
+	    "--b1\r\nContent-Type: message/delivery-status\r\n\r\n"
+	    "Reporting-MTA: dns; mx.example.org\r\n\r\n"
+	    "Final-Recipient: rfc822; gone@example.com\r\nAction: failed\r\n"
+	    "Status: 5.1.1\r\n\r\n"
+	    "--b1\r\nContent-Type: message/rfc822\r\n\r\n"
+	    "From: pledges@example.org\r\nTo: gone@example.com\r\n"
+	    "Subject: Phase two [ref:%s]\r\n"
+	    "Message-ID: <req-9@pledged.example.org>\r\n\r\n%s\r\n"
+	    "--b1--\r\n",
+	    jti, tok);
+	r = decide(m);
+	expect(&r, OUTCOME_IGNORE, REASON_BOUNCE, 0);
+	assert_string_equal(r.bounced_jti, jti);
+	free(m);
+	(void)tokstate;
+	free(tok);
+}
+
+static void
+test_withdraw_wins_over_token(void **state)
+{
+	struct classify_result r;
+	char *tok, *m;
+
+	(void)state;
+	m = reply("wd@example.org", "I pledge", NULL, "in\r\n");
+	r = decide(m);
+	expect(&r, OUTCOME_PLEDGE, REASON_NONE, 0);
+	free(m);
+	tok = make_token(fx.key, "wd@example.org", 2, 86400, CAMPAIGN, NULL);
+	m = tu_asprintf("From: wd@example.org\r\nSubject: Re: phase two\r\n"
+			"Message-ID: <wd2@x>\r\n\r\n"
+			"Please withdraw me.\r\n\r\n> %s\r\n",
+	    tok);
+	r = decide(m);
+	expect(&r, OUTCOME_WITHDRAW, REASON_NONE, 0);
+	free(m), free(tok);
+}
+
+static void
+test_duplicate_and_unparseable(void **state)
+{
+	struct classify_result r;
+	const char *m = "From: dup@example.org\r\nSubject: I pledge\r\n"
+			"Message-ID: <dup-1@x>\r\n\r\nyes\r\n";
+
+	(void)state;
+	r = decide(m);
+	expect(&r, OUTCOME_PLEDGE, REASON_NONE, 0);
+	r = decide(m); /* a new UID, same Message-ID and content */
+	expect(&r, OUTCOME_IGNORE, REASON_DUPLICATE, 0);
+	r = decide("From: a@b\r\nContent-Type: multipart/mixed; "
+		   "boundary=\"\\\"\"\r\n\r\n--\"\r\nx\r\n");
+	expect(&r, OUTCOME_REJECT, REASON_UNPARSEABLE, 0);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_pledge_and_withdraw),
+	    cmocka_unit_test(test_confirm_channels),
+	    cmocka_unit_test(test_intent),
+	    cmocka_unit_test(test_token_failures),
+	    cmocka_unit_test(test_review),
+	    cmocka_unit_test(test_automatic_mail),
+	    cmocka_unit_test(test_bounce_marks_request),
+	    cmocka_unit_test(test_withdraw_wins_over_token),
+	    cmocka_unit_test(test_duplicate_and_unparseable),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
