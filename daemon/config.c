@@ -78,7 +78,10 @@ struct key {
 
 #define F(field) offsetof(struct config, field)
 
-/* Every key of DESIGN.md "Configuration" (plus [smtp] ca_file). */
+/*
+ * Every key of DESIGN.md "Configuration", plus [smtp] ca_file, timeout and
+ * templates.
+ */
 /* clang-format off */
 static const struct key keys[] = {
 	{ SEC_IMAP, "host", K_STR, F(imap.host), 0, 0 },
@@ -130,6 +133,8 @@ static const struct key keys[] = {
 	{ SEC_SMTP, "from", K_FROM, F(smtp.from), 0, 0 },
 	{ SEC_SMTP, "rate_per_minute", K_INT, F(smtp.rate_per_minute),
 	    1, 10000 },
+	{ SEC_SMTP, "timeout", K_INT, F(smtp.timeout), 1, 3600 },
+	{ SEC_SMTP, "templates", K_STR, F(smtp.templates), 0, 0 },
 };
 /* clang-format on */
 
@@ -706,6 +711,7 @@ config_new(const char *path)
 	cfg->smtp.port = 587;
 	cfg->smtp.tls = CONFIG_TLS_STARTTLS;
 	cfg->smtp.rate_per_minute = 30;
+	cfg->smtp.timeout = 60;
 	if ((cfg->path = strdup(path)) == NULL)
 		goto fail;
 	for (size_t i = 0; i < sizeof defaults / sizeof defaults[0]; i++) {

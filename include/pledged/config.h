@@ -24,7 +24,9 @@
  * it follows 'tls' -- [imap] 993 for implicit, 143 otherwise; [smtp] 465
  * for implicit, 587 for starttls, 25 for none -- so the defaults of the
  * sample are unchanged and 'tls = starttls' alone does the expected thing.
- * Another: [smtp] takes 'ca_file' like [imap] (empty: system store).
+ * Another: [smtp] takes 'ca_file' like [imap] (empty: system store), and
+ * 'timeout' (seconds, default 60) and 'templates' (a directory of request
+ * templates, request.h; empty: built-in text).
  *
  * Memory: all memory belongs to the caller unless stated otherwise.
  */
@@ -119,6 +121,11 @@ struct config {
 		char *password_file;
 		char *from; /* contains an addr-spec with '@' */
 		int rate_per_minute;
+		/* Extensions: seconds per SMTP operation (default 60), as
+		 * [imap] timeout; the directory of the request templates
+		 * (NULL: the built-in text; see request.h). */
+		int timeout;
+		char *templates;
 	} smtp;
 };
 
