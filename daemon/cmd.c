@@ -11,5 +11,8 @@ const struct cmd cmd_table[] = {
 	"make a signing key pair (PASERK)"},
     {"issue", cmd_issue, "issue --phase N --to ADDR [--expires 30d]",
 	"sign, record and print one token"},
+    {"send", cmd_send,
+	"send --phase N (--to ADDR | --all-pledged) [--outbox DIR] [--resend]",
+	"email confirmation requests (or write them to a directory)"},
     {NULL, NULL, NULL, NULL},
 };

@@ -12,6 +12,7 @@
 
 #include "pledged/cmd.h"
 #include "pledged/config.h"
+#include "pledged/requests.h"
 #include "pledged/store.h"
 #include "pledged/token.h"
 
@@ -32,9 +33,10 @@ cmd_issue(int argc, char **argv, const char *config_path)
 	struct token_secret *key = NULL;
 	struct store *st = NULL;
 	struct token_claims c;
+	struct store_token issued;
 	char *token = NULL;
 	const char *to = NULL;
-	int64_t ttl = 30 * 86400, artist_id;
+	int64_t ttl = 30 * 86400;
 	int ch, phase = 0, rc;
 
 	while ((ch = getopt_long(argc, argv, "p:t:e:h", opts, NULL)) != -1) {
@@ -74,25 +76,18 @@ cmd_issue(int argc, char **argv, const char *config_path)
 		goto out;
 	if ((rc = cmd_open_store(cfg, true, &st)) != EX_OK)
 		goto out;
-	c.phase = phase;
-	token_new_jti(c.jti);
-	c.iat = time(NULL);
-	c.exp = c.iat + ttl;
-	if (token_sign(key, &c, cfg->tokens.campaign, &token) != 0) {
-		fprintf(stderr, "pledgectl: issue: signing failed\n");
-		rc = EX_SOFTWARE;
+	switch (requests_issue(st, key, cfg->tokens.campaign, c.sub, phase, ttl,
+	    time(NULL), &issued)) {
+	case REQUESTS_OK:
+		break;
+	case REQUESTS_BUSY:
+		rc = EX_TEMPFAIL;
+		goto out;
+	default:
+		rc = EX_IOERR;
 		goto out;
 	}
-	rc = EX_IOERR;
-	if (store_begin(st) != STORE_OK)
-		goto out;
-	if (store_artist_upsert(st, c.sub, NULL, &artist_id) != STORE_OK ||
-	    store_token_issue(
-		st, c.jti, artist_id, phase, token, c.iat, c.exp) != STORE_OK ||
-	    store_commit(st) != STORE_OK) {
-		store_rollback(st);
-		goto out;
-	}
+	token = issued.token;
 	printf("%s\n", token);
 	rc = EX_OK;
 out:

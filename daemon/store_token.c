@@ -138,6 +138,15 @@ store_token_failed(struct store *st, const char *jti, const char *error)
 }
 
 enum store_status
+store_token_deferred(struct store *st, const char *jti, const char *error)
+{
+	static const char sql[] =
+	    "UPDATE token SET last_error = ?2 WHERE jti = ?1";
+
+	return token_update(st, SS_TOKEN_DEFERRED, sql, jti, error, 0);
+}
+
+enum store_status
 store_token_mark_bounced(struct store *st, const char *jti)
 {
 	static const char sql[] =
@@ -280,6 +289,58 @@ store_token_latest(
 	out->sent_at = sqlite3_column_int64(stmt, 4);
 	if (text != NULL && (out->token = strdup((const char *)text)) == NULL) {
 		log_warn("store: %s: token", st->path);
+		rc = STORE_ERR;
+	}
+out:
+	store_stmt_done(stmt);
+	return rc;
+}
+
+enum store_status
+store_artist_phase(struct store *st, const char *address, int phase,
+    struct store_artist_phase *out)
+{
+	/* The same view organizers read, so "answered" never disagrees. */
+	static const char sql[] =
+	    "SELECT s.artist_id, coalesce(s.pledge_state, ''), s.name,"
+	    " s.forgotten, (?2 = 1 AND s.phase1_confirmed) OR EXISTS (SELECT 1"
+	    "  FROM confirmation c WHERE c.artist_id = s.artist_id"
+	    "  AND c.phase = ?2)"
+	    " FROM artist_status s WHERE s.address = lower(?1)";
+	sqlite3_stmt *stmt;
+	enum store_status rc = STORE_OK;
+	const unsigned char *state, *name;
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	if ((stmt = store_stmt(st, SS_ARTIST_PHASE, sql)) == NULL)
+		return STORE_ERR;
+	if ((r = sqlite3_bind_text(stmt, 1, address, -1, SQLITE_STATIC)) !=
+		SQLITE_OK ||
+	    (r = sqlite3_bind_int(stmt, 2, phase)) != SQLITE_OK) {
+		rc = store_fail(st, r, "artist");
+		goto out;
+	}
+	r = sqlite3_step(stmt);
+	if (r == SQLITE_DONE) {
+		rc = STORE_NOT_FOUND;
+		goto out;
+	}
+	if (r != SQLITE_ROW) {
+		rc = store_fail(st, r, "artist");
+		goto out;
+	}
+	out->artist_id = sqlite3_column_int64(stmt, 0);
+	state = sqlite3_column_text(stmt, 1);
+	/* The schema's CHECK allows only words shorter than the buffer. */
+	snprintf(out->pledge_state, sizeof(out->pledge_state), "%s",
+	    state ? (const char *)state : "");
+	name = sqlite3_column_text(stmt, 2);
+	out->forgotten = sqlite3_column_int(stmt, 3) != 0;
+	out->answered = sqlite3_column_int(stmt, 4) != 0;
+	if (name != NULL && name[0] != '\0' &&
+	    (out->name = strdup((const char *)name)) == NULL) {
+		log_warn("store: artist");
 		rc = STORE_ERR;
 	}
 out:

@@ -180,8 +180,11 @@ enum store_status store_pledge_confirm(struct store *, int64_t artist_id);
  * STORE_DUPLICATE when another request has that Message-ID.
  * store_token_failed: sending failed with 'error' (kept for organizers);
  * a token never sent becomes "failed", one sent before stays "sent".
+ * store_token_deferred: a try failed temporarily (an SMTP 4xx, say): the
+ * state is unchanged ("issued" stays issued, to be sent again), 'error'
+ * is kept.
  * store_token_mark_bounced: the request came back.
- * All three: STORE_NOT_FOUND for an unknown jti.
+ * All four: STORE_NOT_FOUND for an unknown jti.
  */
 enum store_status store_token_issue(struct store *, const char *jti,
     int64_t artist_id, int phase, const char *token, int64_t issued_at,
@@ -189,6 +192,8 @@ enum store_status store_token_issue(struct store *, const char *jti,
 enum store_status store_token_sent(struct store *, const char *jti,
     const char *request_message_id, int64_t sent_at);
 enum store_status store_token_failed(
+    struct store *, const char *jti, const char *error);
+enum store_status store_token_deferred(
     struct store *, const char *jti, const char *error);
 enum store_status store_token_mark_bounced(struct store *, const char *jti);
 
@@ -231,6 +236,21 @@ struct store_token {
 };
 enum store_status store_token_latest(
     struct store *, int64_t artist_id, int phase, struct store_token *out);
+
+/*
+ * Sending: where an artist stands in 'phase', by address (lower-cased
+ * here), as the artist_status view says.  answered: the artist replied
+ * to a request of that phase (confirmed or declined); for phase 1 a
+ * confirmed pledge counts too.  STORE_NOT_FOUND for an unknown address.
+ */
+struct store_artist_phase {
+	int64_t artist_id;
+	char pledge_state[16]; /* "received", "confirmed", "withdrawn", "" */
+	bool answered, forgotten;
+	char *name; /* display name, new (free()), NULL when none */
+};
+enum store_status store_artist_phase(struct store *, const char *address,
+    int phase, struct store_artist_phase *out);
 
 /*
  * Organizers' reads (pledgectl stats, list, export, show, review).  Not
