@@ -8,7 +8,7 @@ set -eu
 PKGS="build-essential cmake pkg-config clang
 libetpan-dev libsodium-dev libsqlite3-dev libgnutls28-dev libjansson-dev
 libcmocka-dev libsasl2-modules sqlite3 openssl
-dovecot-imapd dovecot-lmtpd isync opensmtpd
+dovecot-imapd dovecot-lmtpd dovecot-submissiond isync opensmtpd
 man-db groff-base dpkg-dev adduser"
 
 missing=

@@ -226,8 +226,7 @@ cmd_send(int argc, char **argv, const char *config_path)
 	if (t.n > 0) {
 		enum requests_status s =
 		    requests_connect(rq, detail, sizeof detail);
-		if (s != REQUESTS_OK) {
-			fprintf(stderr, "pledgectl: send: %s\n", detail);
+		if (s != REQUESTS_OK) { /* the reason is logged */
 			rc = exit_code(s);
 			goto out;
 		}

@@ -311,12 +311,14 @@ smtp_send(struct smtp *sm, const char *mail_from, const char *rcpt,
 {
 	const char *step;
 	enum smtp_status rc;
+	char buf[512];
 	int r;
 
 	if (reply != NULL && replylen > 0)
 		reply[0] = '\0';
 	if (sm == NULL || sm->dead) {
-		snprintf(reply, replylen, "connection lost");
+		if (reply != NULL && replylen > 0)
+			snprintf(reply, replylen, "connection lost");
 		return SMTP_TEMPFAIL;
 	}
 	step = "MAIL FROM";
@@ -335,11 +337,14 @@ smtp_send(struct smtp *sm, const char *mail_from, const char *rcpt,
 fail:
 	rc = classify(sm, r, SMTP_TEMPFAIL);
 	if (sm->dead || sm->s->response_code == 0)
-		snprintf(reply, replylen, "%s: %s", step, mailsmtp_strerror(r));
+		snprintf(buf, sizeof buf, "%s: %s", step, mailsmtp_strerror(r));
 	else
-		last_reply(sm->s, reply, replylen);
-	log_warnx(
-	    "smtp: %s: %s: %s", sm->host, rcpt, reply != NULL ? reply : step);
+		last_reply(sm->s, buf, sizeof buf);
+	if (reply != NULL && replylen > 0)
+		snprintf(reply, replylen, "%s", buf);
+	/* A refusal is the caller's to report; a lost session is ours. */
+	if (sm->dead)
+		log_warnx("smtp: %s: %s: %s", sm->host, rcpt, buf);
 	/* Leave the session ready for the next message. */
 	if (!sm->dead && mailsmtp_reset(sm->s) == MAILSMTP_ERROR_STREAM)
 		sm->dead = true;

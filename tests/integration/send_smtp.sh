@@ -1,0 +1,185 @@
+#!/bin/bash
+# pledgectl send over SMTP, against a real submission server on loopback
+# (contrib/testenv/submission.sh: STARTTLS and implicit TLS with a test
+# CA, AUTH): requests arrive in the artists' maildirs, each token is the
+# one recorded for that artist and confirms that artist when quoted back;
+# a second run sends nothing; a run killed mid-way leaves one request per
+# artist after the next; 5xx marks the request failed with the server's
+# text, 4xx leaves it to the next run; a server certificate from another
+# CA or a wrong password: refused, nothing sent; the pace holds.
+set -eu
+src=${PLEDGED_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+skip() { echo "send_smtp: skipped: $*"; echo "send_smtp: 0 passed, 0 failed"; exit 0; }
+[ "$(id -u)" = 0 ] || skip "needs root for the private servers"
+command -v smtpd >/dev/null || skip "opensmtpd not installed"
+[ -x /usr/lib/dovecot/submission ] || skip "dovecot-submissiond not installed"
+
+t=$(mktemp -d /tmp/pledged-smtp-XXXXXX)
+chmod 0755 "$t"
+cleanup() {
+	sh "$src/contrib/testenv/submission.sh" stop "$t/srv" 2>/dev/null || :
+	rm -rf "$t"
+}
+trap cleanup EXIT
+PLEDGED_TEST_OWNER_PID=$$ sh "$src/contrib/testenv/submission.sh" start "$t/srv"
+. "$t/srv/env"
+
+pass=0 fail=0
+check() {
+	local what=$1; shift
+	if "$@"; then pass=$((pass + 1)); else echo "FAIL: $what" >&2; fail=$((fail + 1)); fi
+}
+q() { sqlite3 "$t/p.db" "$1"; }
+send() { "$PLEDGECTL" --config "$t/p.conf" send "$@"; }
+# Messages delivered to an artist's maildir.
+count() { find "$MAIL_ROOT/$1/new" -type f 2>/dev/null | wc -l; }
+# Wait (up to 10 s) until the maildirs hold 'n' messages in all.
+wait_mail() {
+	local i=0
+	while [ "$(find "$MAIL_ROOT" -path '*/new/*' -type f | wc -l)" -lt "$1" ] && [ $i -lt 100 ]; do
+		sleep 0.1; i=$((i + 1))
+	done
+}
+pledge() { # local part, display name
+	printf 'From: %s <%s@example.net>\r\nSubject: I pledge\r\nMessage-ID: <p-%s@example.net>\r\n\r\nCount me in.\r\n' \
+	    "$2" "$1" "$1" | "$PLEDGED" --config "$t/p.conf" ingest >/dev/null 2>&1
+}
+conf() { # tls port ca_file password_file rate
+	cat >"$t/p.conf" <<CONF
+[store]
+database = $t/p.db
+[tokens]
+campaign = nomusicforice
+public_keys = $pub
+secret_key_file = $t/k.key
+[daemon]
+lock_file = $t/lock
+[smtp]
+host = $HOST
+port = $2
+tls = $1
+ca_file = $3
+user = $USER
+password_file = $4
+from = NoMusicForICE <pledges@example.org>
+rate_per_minute = $5
+timeout = 20
+CONF
+}
+
+pub=$("$PLEDGECTL" keygen --out "$t/k.key" | sed -n 's/^public_keys = //p')
+conf starttls "$SMTP_PORT" "$CA_FILE" "$PASSWORD_FILE" 6000
+pledge a1 "Ada One"
+pledge a2 "Zoë Two"
+pledge a3 "Three"
+
+rc=0; out=$(send --phase 1 --all-pledged 2>"$t/err") || rc=$?
+if grep -q "built without certificate verification" "$t/err"; then
+	skip "this build has no certificate verification (tls module)"
+fi
+check "STARTTLS + AUTH: three sent" test "$out" = "requests: sent 3, skipped 0, deferred 0, failed 0"
+check "exit 0" test "$rc" = 0
+wait_mail 3
+for a in a1 a2 a3; do
+	check "$a: one message delivered" test "$(count $a)" = 1
+	f=$(find "$MAIL_ROOT/$a/new" -type f | head -1)
+	[ -n "$f" ] || continue
+	row=$(q "SELECT t.token, t.request_message_id, t.state FROM token t JOIN artist a ON a.id = t.artist_id WHERE a.address = '$a@example.net'")
+	tok=${row%%|*}; rest=${row#*|}; mid=${rest%%|*}; state=${rest#*|}
+	check "$a: recorded as sent" test "$state" = sent
+	check "$a: the delivered token is the recorded one, intact on its line" \
+	    test "$(grep -m1 '^v4\.public\.' "$f" | tr -d '\r')" = "$tok"
+	check "$a: To is the artist" grep -q "^To: .*<$a@example.net>" "$f"
+	check "$a: Message-ID recorded" grep -qi "^Message-ID: <$mid>" "$f"
+	# Quoted back from the artist, the token confirms that artist.
+	{
+		printf 'From: %s@example.net\r\nSubject: Re: confirm\r\nMessage-ID: <r-%s@example.net>\r\n\r\nYes.\r\n\r\n' "$a" "$a"
+		sed -n '/^Content-Type: text\/plain/,/^--=_pledged/p' "$f" | tail -n +4 | sed 's/^/> /'
+	} >"$t/r-$a.eml"
+	check "$a: the reply confirms $a" test "$("$PLEDGED" --config "$t/p.conf" ingest "$t/r-$a.eml" 2>/dev/null)" = "$t/r-$a.eml: confirm phase 1 $a@example.net"
+done
+
+# Phase 2 to the three confirmed, then a second run sends nothing.
+out=$(send --phase 2 --all-pledged 2>/dev/null)
+check "phase 2: three sent" test "$out" = "requests: sent 3, skipped 0, deferred 0, failed 0"
+wait_mail 6
+out=$(send --phase 2 --all-pledged 2>/dev/null)
+check "second run: nothing sent" test "$out" = "requests: sent 0, skipped 3, deferred 0, failed 0"
+sleep 0.5
+check "second run: no new mail" test "$(find "$MAIL_ROOT" -path '*/new/*' -type f | wc -l)" = 6
+
+# 5xx: failed with the server's text; 4xx: deferred, still issued.
+pledge reject "Refused"
+pledge later "Later"
+rc=0; out=$(send --phase 1 --all-pledged 2>"$t/err") || rc=$?
+check "5xx and 4xx counted" test "$out" = "requests: sent 0, skipped 0, deferred 1, failed 1"
+check "a deferral exits 75" test "$rc" = 75
+check "5xx: failed, server text kept" test "$(q "SELECT t.state || ' ' || substr(t.last_error, 1, 3) FROM token t JOIN artist a ON a.id = t.artist_id WHERE a.address = 'reject@example.net'")" = "failed 550"
+check "5xx reported with the server's text" grep -q "reject@example.net: failed: 550 .*Invalid recipient" "$t/err"
+check "4xx: still issued, reply kept" test "$(q "SELECT t.state || ' ' || substr(t.last_error, 1, 3) FROM token t JOIN artist a ON a.id = t.artist_id WHERE a.address = 'later@example.net'")" = "issued 451"
+jti_later=$(q "SELECT jti FROM token t JOIN artist a ON a.id = t.artist_id WHERE a.address = 'later@example.net'")
+rc=0; out=$(send --phase 1 --all-pledged 2>/dev/null) || rc=$?
+check "next run: the failed one skipped, the deferred one tried again" test "$out" = "requests: sent 0, skipped 1, deferred 1, failed 0"
+check "the deferred request keeps its token" test "$(q "SELECT group_concat(jti) FROM token t JOIN artist a ON a.id = t.artist_id WHERE a.address = 'later@example.net'")" = "$jti_later"
+rc=0; send --phase 1 --to reject@example.net 2>/dev/null >/dev/null || rc=$?
+check "the failed one is skipped for --to too" test "$rc" = 0
+rc=0; out=$(send --phase 1 --to reject@example.net --resend 2>/dev/null) || rc=$?
+check "--resend tries a failed one again (65)" test "$rc:$out" = "65:requests: sent 0, skipped 0, deferred 0, failed 1"
+
+# Killed after two deliveries, before recording the second: the next run
+# delivers the same request again; one token per artist, one distinct
+# token in each maildir.
+for n in 4 5 6 7 8; do pledge a$n "Artist $n"; done
+before=$(find "$MAIL_ROOT" -path '*/new/*' -type f | wc -l)
+rc=$( (PLEDGED_FAULT_KILL_AFTER=2 "$PLEDGECTL" --config "$t/p.conf" send --phase 1 --to a4@example.net >/dev/null 2>&1; echo $?) 2>/dev/null)
+check "one message is not enough to trip the fault" test "$rc" = 0
+rc=$( (PLEDGED_FAULT_KILL_AFTER=2 "$PLEDGECTL" --config "$t/p.conf" send --phase 1 --all-pledged >/dev/null 2>&1; echo $?) 2>/dev/null)
+check "killed mid-run (137)" test "$rc" = 137
+wait_mail $((before + 3))
+check "one request delivered, not recorded" test "$(q "SELECT count(*) FROM token t JOIN artist a ON a.id = t.artist_id WHERE a.address LIKE 'a_@example.net' AND state = 'issued'")" = 1
+rc=0; out=$(send --phase 1 --all-pledged 2>/dev/null) || rc=$?
+check "the rest after the crash" test "$out" = "requests: sent 3, skipped 3, deferred 1, failed 0"
+wait_mail $((before + 6))
+for n in 4 5 6 7 8; do
+	check "a$n: one token in the store" test "$(q "SELECT count(*) FROM token t JOIN artist a ON a.id = t.artist_id WHERE a.address = 'a$n@example.net' AND phase = 1")" = 1
+	check "a$n: one distinct request delivered" test "$(cat "$MAIL_ROOT/a$n/new/"* | grep '^v4\.public\.' | sort -u | wc -l)" = 1
+	check "a$n: one distinct Message-ID delivered" test "$(cat "$MAIL_ROOT/a$n/new/"* | grep -i '^Message-ID:' | sort -u | wc -l)" = 1
+done
+
+# A server certificate from another CA: refused before anything is said;
+# no token issued, nothing sent.
+pledge a9 "Nine"
+conf starttls "$SMTP_PORT" "$OTHER_CA_FILE" "$PASSWORD_FILE" 6000
+tokens=$(q "SELECT count(*) FROM token")
+logins=$(grep -c 'Login: user=<campaign>' "$SUBMISSION_LOG")
+rc=0; send --phase 1 --to a9@example.net >/dev/null 2>"$t/err" || rc=$?
+check "wrong CA: exit 69" test "$rc" = 69
+check "wrong CA: said so" grep -q "certificate refused" "$t/err"
+check "wrong CA: no token issued" test "$(q "SELECT count(*) FROM token")" = "$tokens"
+check "wrong CA: no login" test "$(grep -c 'Login: user=<campaign>' "$SUBMISSION_LOG")" = "$logins"
+conf implicit "$SMTPS_PORT" "$OTHER_CA_FILE" "$PASSWORD_FILE" 6000
+rc=0; send --phase 1 --to a9@example.net >/dev/null 2>&1 || rc=$?
+check "wrong CA, implicit TLS: exit 69" test "$rc" = 69
+check "nothing delivered to a9" test "$(count a9)" = 0
+
+# A wrong password: 77, no token.
+printf 'wrong\n' >"$t/badpw"; chmod 600 "$t/badpw"
+conf starttls "$SMTP_PORT" "$CA_FILE" "$t/badpw" 6000
+rc=0; send --phase 1 --to a9@example.net >/dev/null 2>"$t/err" || rc=$?
+check "wrong password: exit 77" test "$rc" = 77
+check "wrong password: no token issued" test "$(q "SELECT count(*) FROM token")" = "$tokens"
+check "the password is never logged" test "$(grep -c "$(cat "$PASSWORD_FILE")" "$t/err")" = 0
+
+# Implicit TLS with the right CA, paced: 120 a minute is 0.5 s apart.
+conf implicit "$SMTPS_PORT" "$CA_FILE" "$PASSWORD_FILE" 120
+for n in b1 b2 b3; do pledge $n "$n"; done
+start=$(date +%s%N)
+out=$(send --phase 1 --all-pledged 2>/dev/null) || :
+ms=$((($(date +%s%N) - start) / 1000000))
+check "implicit TLS: a9, b1..b3 sent" grep -q "^requests: sent 4," <<<"$out"
+check "paced: four messages take at least 1.5 s (took ${ms} ms)" test "$ms" -ge 1500
+wait_mail $((before + 10))
+check "a9 got its request" test "$(count a9)" = 1
+
+echo "send_smtp: $pass passed, $fail failed"
+test "$fail" = 0
