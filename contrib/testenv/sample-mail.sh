@@ -83,7 +83,7 @@ No, not this time.
 MSG
 
 tok=$(issue 2 dmitri@artists.example)
-msg "review/unclear" <<MSG
+msg "review/unclear phase 2" <<MSG
 From: dmitri <dmitri@artists.example>
 To: pledges@campaign.example
 Subject: Re: Phase two: please confirm
