@@ -17,13 +17,14 @@
 static void
 usage(FILE *fp)
 {
-	fprintf(fp, "usage: pledgectl [--config FILE] COMMAND [ARGS...]\n"
-		    "       pledgectl --help | --version\n\n"
-		    "Options:\n"
-		    "  -c, --config FILE  configuration file (default %s)\n"
-		    "  -h, --help         this help\n"
-		    "  -V, --version      print the version\n\n"
-		    "Commands:\n",
+	fprintf(fp,
+	    "usage: pledgectl [--config FILE] COMMAND [ARGS...]\n"
+	    "       pledgectl --help | --version\n\n"
+	    "Options:\n"
+	    "  -c, --config FILE  configuration file (default %s)\n"
+	    "  -h, --help         this help\n"
+	    "  -V, --version      print the version\n\n"
+	    "Commands:\n",
 	    DEFAULT_CONFIG);
 	for (const struct cmd *c = cmd_table; c->name != NULL; c++)
 		fprintf(fp, "  %-10s %s\n", c->name, c->summary);
@@ -34,10 +35,10 @@ int
 main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
+	    {"config", required_argument, NULL, 'c'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
+	    {NULL, 0, NULL, 0},
 	};
 	const char *config = DEFAULT_CONFIG;
 	int ch;
