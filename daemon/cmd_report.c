@@ -310,7 +310,7 @@ static const char css[] =
     "10px}\n"
     ".sub{color:#6b7280;margin:0 0 22px}\n"
     ".cards{display:grid;grid-template-columns:repeat(auto-fill,"
-    "minmax(150px,1fr));gap:12px}\n"
+    "minmax(112px,1fr));gap:12px}\n"
     ".card{background:#fff;border:1px solid #e5e7eb;border-radius:10px;"
     "padding:14px 16px}\n"
     ".num{font-size:30px;font-weight:650;font-variant-numeric:"
