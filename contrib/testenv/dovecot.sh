@@ -4,6 +4,7 @@
 #
 #   dovecot.sh start DIR    make DIR, certificates, config; start; write DIR/env
 #   dovecot.sh stop DIR     SIGTERM to DIR/run/master.pid; wait for the exit
+#   dovecot.sh certs DIR    only the certificates below, into DIR (any user)
 #
 # Must run as root (dovecot's master does).  DIR must be reachable by the
 # mail user: choose it under /tmp, never under a 0700 home.
@@ -298,9 +299,10 @@ stop() {
 	done
 }
 
-[ $# -eq 2 ] || die "usage: dovecot.sh start|stop DIR"
+[ $# -eq 2 ] || die "usage: dovecot.sh start|stop|certs DIR"
 case $1 in
 start) start "$2" ;;
 stop) stop "$2" ;;
-*) die "usage: dovecot.sh start|stop DIR" ;;
+certs) make_certs "$2" ;;
+*) die "usage: dovecot.sh start|stop|certs DIR" ;;
 esac
