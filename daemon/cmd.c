@@ -11,5 +11,7 @@ const struct cmd cmd_table[] = {
 	"make a signing key pair (PASERK)"},
     {"issue", cmd_issue, "issue --phase N --to ADDR [--expires 30d]",
 	"sign, record and print one token"},
+    {"verify", cmd_verify, "verify [--at TIME] TOKEN|-",
+	"check a token as pledged would; print its claims"},
     {NULL, NULL, NULL, NULL},
 };

@@ -26,6 +26,7 @@ extern const struct cmd cmd_table[];
 /* The subcommands. */
 int cmd_keygen(int argc, char **argv, const char *config_path);
 int cmd_issue(int argc, char **argv, const char *config_path);
+int cmd_verify(int argc, char **argv, const char *config_path);
 
 struct config;
 struct store;
