@@ -229,6 +229,10 @@ is_auto_reply(const struct message *msg, const struct view *v)
 		return true;
 	if (msg->has_autoreply_header)
 		return true;
+	/* A null envelope sender: only automatic mail uses one (RFC 3834),
+	 * and the bounces among it were caught before. */
+	if (msg->return_path != NULL && *msg->return_path == '\0')
+		return true;
 	if (msg->precedence != NULL &&
 	    equals_ci_trimmed(msg->precedence, "auto_reply"))
 		return true;

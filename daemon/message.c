@@ -550,40 +550,47 @@ check_structure(const char *buf, size_t len, const struct message_limits *lim,
 			}
 		} else if (ll > 12 &&
 		    strncasecmp(line, "content-type", 12) == 0) {
-			struct msg_field f;
-			size_t fp = pos, vs;
-			char *v;
-			const char *b;
+			/* libetpan takes comments before the colon too. */
+			size_t c = skip_cfws(line, 12, ll), vlen, vs;
+			const char *v, *b;
 			size_t blen;
 
-			if (msg_field_next(buf, len, &fp, &f) &&
-			    msg_field_is(&f, "Content-Type")) {
-				if (f.value_len > lim->max_header_len) {
+			if (c < ll && line[c] == ':') {
+				v = line + c + 1;
+				next = pos + c + 1;
+				for (;;) {
+					const char *e = memmem(
+					    buf + next, len - next, "\r\n", 2);
+
+					if (e == NULL) {
+						next = len;
+						break;
+					}
+					next = (size_t)(e - buf) + 2;
+					if (next >= len ||
+					    (buf[next] != ' ' &&
+						buf[next] != '\t'))
+						break;
+				}
+				vlen = (size_t)(buf + next - v);
+				if (vlen > lim->max_header_len) {
 					*why = "header field too long";
 					goto out;
 				}
-				next = fp;
-				if ((v = msg_unfold(f.value, f.value_len)) ==
-				    NULL) {
-					*why = "out of memory";
-					goto out;
-				}
-				if (!check_boundaries(
-					v, strlen(v), &b, &blen)) {
-					free(v);
+				/* On the raw bytes: a NUL must hide nothing. */
+				if (!check_boundaries(v, vlen, &b, &blen)) {
 					*why = "invalid MIME boundary";
 					goto out;
 				}
-				/* b points into v: keep the raw value's. */
-				if (b != NULL)
-					b = memmem(
-					    f.value, f.value_len, b, blen);
-				vs = skip_cfws(v, 0, strlen(v));
-				if (strncasecmp(v + vs, "multipart", 9) == 0 ||
-				    strncasecmp(v + vs, "message", 7) == 0) {
+				vs = skip_cfws(v, 0, vlen);
+				if ((vlen - vs >= 9 &&
+					strncasecmp(v + vs, "multipart", 9) ==
+					    0) ||
+				    (vlen - vs >= 7 &&
+					strncasecmp(v + vs, "message", 7) ==
+					    0)) {
 					if (++composite > lim->max_parts ||
 					    depth >= lim->max_depth) {
-						free(v);
 						*why = "MIME nesting too deep";
 						goto out;
 					}
@@ -591,7 +598,6 @@ check_structure(const char *buf, size_t len, const struct message_limits *lim,
 					stack[depth].len = b ? blen : 0;
 					depth++;
 				}
-				free(v);
 			}
 		}
 		pos = next;

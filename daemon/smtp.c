@@ -23,11 +23,7 @@
 
 #include "pledged/log.h"
 #include "pledged/smtp.h"
-
-#if __has_include("pledged/tls.h")
 #include "pledged/tls.h"
-#define SMTP_HAVE_TLS_VERIFY 1
-#endif
 
 struct smtp {
 	mailsmtp *s;
@@ -84,7 +80,6 @@ tls_callback(struct mailstream_ssl_context *ctx, void *data)
 static enum smtp_status
 verify_peer(struct smtp *sm, const char *ca_file, char *why, size_t whylen)
 {
-#ifdef SMTP_HAVE_TLS_VERIFY
 	carray *chain = mailstream_get_certificate_chain(sm->s->stream);
 	struct tls_cert *certs = NULL;
 	enum smtp_status rc = SMTP_UNAVAILABLE;
@@ -127,15 +122,6 @@ out:
 	if (rc != SMTP_OK && rc != SMTP_ERR)
 		log_warnx("smtp: %s", why != NULL ? why : sm->host);
 	return rc;
-#else
-	/* Never trust what we cannot check. */
-	(void)ca_file;
-	set_why(why, whylen,
-	    "%s: built without certificate verification: TLS refused",
-	    sm->host);
-	log_warnx("smtp: %s", why != NULL ? why : sm->host);
-	return SMTP_UNAVAILABLE;
-#endif
 }
 
 /* Map a failed command: by reply code, else by where it failed. */

@@ -509,6 +509,11 @@ test_automatic_mail(void **state)
 	r = decide(m);
 	expect(&r, OUTCOME_IGNORE, REASON_AUTO_REPLY, 0);
 	free(m);
+	/* A null Return-Path alone marks automatic mail, not a bounce. */
+	m = reply(ARTIST, "Re: phase two", "Return-Path: <>\r\n", body);
+	r = decide(m);
+	expect(&r, OUTCOME_IGNORE, REASON_AUTO_REPLY, 0);
+	free(m);
 	/* Auto-Submitted: no is a person. */
 	m = reply(ARTIST, "Re: phase two", "Auto-Submitted: no\r\n", body);
 	r = decide(m);

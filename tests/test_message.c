@@ -461,6 +461,16 @@ test_bounds(void **state)
 	    "From: a@b.c\n\n--x\nContent-Type: multipart/mixed;\n "
 	    "boundary=\"\\\"\"\n\nx\n",
 	};
+	/* A NUL before it, a comment before the colon: still seen. */
+	static const char nul[] = "From: a@b.c\nContent-Type: multipart/mixed;"
+				  " x=\"\0\"; boundary=\"\\\"\"\n\nx\n";
+	static const char cmt[] = "From: a@b.c\nContent-type (c) : multipart/"
+				  "mixed; boundary=\"\\\"\"\n\nx\n";
+
+	assert_int_equal(message_parse(nul, sizeof nul - 1, NULL, &m, &why),
+	    MESSAGE_UNPARSEABLE);
+	assert_int_equal(message_parse(cmt, sizeof cmt - 1, NULL, &m, &why),
+	    MESSAGE_UNPARSEABLE);
 	for (size_t i = 0; i < sizeof bad_boundaries / sizeof *bad_boundaries;
 	     i++) {
 		const char *r = bad_boundaries[i];
@@ -474,8 +484,20 @@ test_bounds(void **state)
 		    MESSAGE_UNPARSEABLE);
 		assert_string_equal(why, "invalid MIME boundary");
 	}
-	raw = repeat("From: a@b.c\nSubject: b\n\n", "x", 71, "");
-	free(raw);
+	/* A 71-character boundary is refused, 70 pass. */
+	for (size_t n = 70; n <= 71; n++) {
+		char *b = repeat("", "b", n, "");
+
+		raw = tu_asprintf("From: a@b.c\nContent-Type: multipart/mixed;"
+				  " boundary=%s\n\n--%s\n\nx\n--%s--\n",
+		    b, b, b);
+		assert_int_equal(
+		    message_parse(raw, strlen(raw), NULL, &m, &why),
+		    n == 70 ? MESSAGE_OK : MESSAGE_UNPARSEABLE);
+		message_free(m);
+		free(raw);
+		free(b);
+	}
 
 	/* 5000 levels of multipart, and of message/rfc822. */
 	raw = repeat("From: a@b.c\n",

@@ -12,6 +12,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+
+#include "pledged/store.h"
 
 struct cmd {
 	const char *name;
@@ -27,6 +30,14 @@ extern const struct cmd cmd_table[];
 int cmd_keygen(int argc, char **argv, const char *config_path);
 int cmd_issue(int argc, char **argv, const char *config_path);
 int cmd_send(int argc, char **argv, const char *config_path);
+int cmd_stats(int argc, char **argv, const char *config_path);
+int cmd_list(int argc, char **argv, const char *config_path);
+int cmd_show(int argc, char **argv, const char *config_path);
+int cmd_export(int argc, char **argv, const char *config_path);
+int cmd_review(int argc, char **argv, const char *config_path);
+int cmd_report(int argc, char **argv, const char *config_path);
+int cmd_forget(int argc, char **argv, const char *config_path);
+int cmd_verify(int argc, char **argv, const char *config_path);
 
 struct config;
 struct store;
@@ -49,5 +60,43 @@ int cmd_load_signer(
     const char *path, struct config **cfg, struct token_secret **key);
 /* Open the store; a missing database is 66 unless 'create'. */
 int cmd_open_store(const struct config *cfg, bool create, struct store **out);
+
+/*
+ * Output helpers (cmd_format.c).
+ */
+
+/* Room for a formatted time, with its NUL. */
+#define CMD_TIME_MAX 32
+/* "2024-03-01 12:00" (UTC), or "-" for 0; returns buf. */
+const char *cmd_time_utc(int64_t t, char buf[CMD_TIME_MAX]);
+/* "2024-03-01T12:00:00Z", or NULL for 0 (JSON null, empty CSV field). */
+const char *cmd_time_rfc3339(int64_t t, char buf[CMD_TIME_MAX]);
+/*
+ * Text from mail, for a person: control characters and invalid UTF-8
+ * shown as '?', NULL as "-".  cmd_put_cell pads or cuts to 'width'
+ * characters (0: as is); cmd_put_block writes each line after 'indent'.
+ */
+void cmd_put_cell(FILE *fp, const char *s, size_t width);
+void cmd_put_text(FILE *fp, const char *s);
+void cmd_put_block(FILE *fp, const char *s, const char *indent);
+/*
+ * CSV per RFC 4180: a field (NULL: empty), quoted when it holds a comma,
+ * quote, CR or LF, followed by ',' or, for the last one, CRLF.  0, or -1
+ * on a write error.
+ */
+int cmd_csv_field(FILE *fp, const char *s, bool last);
+int cmd_csv_row(FILE *fp, const char *const *fields, size_t n);
+/* Who runs us: getlogin(), $SUDO_USER, $USER, the passwd entry. */
+const char *cmd_login_name(char *buf, size_t len);
+/*
+ * Load the configuration ([store]) and open an existing database; a
+ * missing one is 66 with a message.  Returns a sysexits code.
+ */
+int cmd_open_reader(
+    const char *config_path, struct config **cfg, struct store **st);
+/* The exit code for a failed store call (NOT_FOUND: 65). */
+int cmd_store_exit(enum store_status rc);
+/* Flush 'fp': EX_OK, or EX_IOERR (printed) when writing failed. */
+int cmd_flush(FILE *fp);
 
 #endif

@@ -270,6 +270,13 @@ enum store_status store_artist_phase(struct store *, const char *address,
 struct store_stats {
 	int64_t artists, pledged, confirmed_phase1, confirmed_phase2;
 	int64_t withdrawn, review, rejected, ignored, messages;
+	/* declined: artists whose latest answer in a phase is no;
+	 * phase2_of_phase1: confirmed in both phases (the phase_two view's
+	 * share is phase2_of_phase1 / confirmed_phase1). */
+	int64_t declined, phase2_of_phase1;
+	/* Tokens issued, requests that went out (sent_at set), and the
+	 * requests that came back. */
+	int64_t tokens_issued, requests_sent, requests_bounced;
 };
 enum store_status store_stats(struct store *, struct store_stats *);
 
@@ -280,6 +287,15 @@ struct store_artist_row {
 	const char *pledge_state;   /* NULL without a pledge */
 	bool phase1_confirmed, phase2_confirmed, declined, forgotten;
 	int64_t created_at, last_activity;
+	/*
+	 * Where the artist stands in each phase, NULL when nowhere:
+	 * "received" (phase one only: pledged, not asked yet), "requested"
+	 * (a token was issued or sent, no answer), "confirmed", "declined",
+	 * "bounced" (the latest request came back) or "withdrawn".
+	 */
+	const char *phase1_state, *phase2_state;
+	/* last_activity, or a later token issued or request sent */
+	int64_t last_change;
 };
 /*
  * Artists, optionally only those confirmed for 'phase' (1 or 2; 0: all)
@@ -288,6 +304,18 @@ struct store_artist_row {
 enum store_status store_artist_foreach(struct store *, int phase,
     const char *state, int (*fn)(const struct store_artist_row *, void *),
     void *arg);
+/*
+ * Artists by where they stand: with 'phase' 1 or 2, those with a state
+ * in that phase (phase1_state or phase2_state not NULL), and with
+ * 'state' (NULL: any) only those in it; with 'phase' 0 and a 'state',
+ * those in that state in either phase.  ("pledgectl list")
+ */
+enum store_status store_artist_list(struct store *, int phase,
+    const char *state, int (*fn)(const struct store_artist_row *, void *),
+    void *arg);
+/* One artist by id ('fn' called once); STORE_NOT_FOUND when none. */
+enum store_status store_artist_row_get(struct store *, int64_t artist_id,
+    int (*fn)(const struct store_artist_row *, void *), void *arg);
 
 /* One audit row, with the artist's address and the latest review. */
 struct store_audit_row {
@@ -295,6 +323,8 @@ struct store_audit_row {
 	struct store_audit audit; /* artist_id, phase 0 when none */
 	const char *artist;	  /* address, NULL when none or forgotten */
 	const char *decision;	  /* "approved", "rejected" or NULL */
+	const char *decided_by;	  /* of that decision; may be NULL */
+	int64_t decided_at;	  /* of that decision; 0: none */
 };
 /*
  * Messages, optionally only those with 'outcome' (NULL: all); with
@@ -304,16 +334,54 @@ struct store_audit_row {
 enum store_status store_audit_foreach(struct store *, const char *outcome,
     bool undecided, int64_t artist_id,
     int (*fn)(const struct store_audit_row *, void *), void *arg);
+/* One message by audit id ('fn' called once); STORE_NOT_FOUND when none. */
+enum store_status store_audit_get(struct store *, int64_t audit_id,
+    int (*fn)(const struct store_audit_row *, void *), void *arg);
+/* The 'limit' most recently processed messages, newest first. */
+enum store_status store_audit_recent(struct store *, int limit,
+    int (*fn)(const struct store_audit_row *, void *), void *arg);
 
 /* One issued token and its request. */
 struct store_request_row {
 	const char *jti, *address; /* address NULL once forgotten */
+	int64_t artist_id;
 	int phase;
 	int64_t issued_at, expires_at, sent_at; /* sent_at 0: never */
 	const char *state, *request_message_id, *last_error;
 };
 enum store_status store_token_foreach(struct store *,
     int (*fn)(const struct store_request_row *, void *), void *arg);
+/* The same for one artist's tokens. */
+enum store_status store_token_foreach_artist(struct store *, int64_t artist_id,
+    int (*fn)(const struct store_request_row *, void *), void *arg);
+/*
+ * The token issued here under 'jti' (exact match), like
+ * store_token_latest; STORE_NOT_FOUND when none.
+ */
+enum store_status store_token_get(
+    struct store *, const char *jti, struct store_token *out);
+
+/* One confirmation or decline. */
+struct store_confirmation_row {
+	const char *jti;
+	int phase;
+	const char *kind; /* "confirm" or "decline" */
+	int64_t audit_id; /* 0: none */
+	int64_t created_at;
+};
+/* An artist's confirmations and declines, oldest first. */
+enum store_status store_confirmation_foreach(struct store *, int64_t artist_id,
+    int (*fn)(const struct store_confirmation_row *, void *), void *arg);
+
+/* One UTC day of the daily_counts view (days without mail are absent). */
+struct store_day_row {
+	const char *day; /* "YYYY-MM-DD" */
+	int64_t pledges, confirmations_phase1, confirmations_phase2;
+	int64_t declines, withdrawals, review, rejected, ignored, messages;
+};
+/* The daily_counts view, oldest day first. */
+enum store_status store_daily_foreach(
+    struct store *, int (*fn)(const struct store_day_row *, void *), void *arg);
 
 /*
  * Decide a message held for review ('approved' or not), by 'decided_by'
@@ -328,11 +396,19 @@ enum store_status store_review_decide(
 /*
  * "pledgectl forget": erase the artist's personal data (address, name,
  * the From, Subject and own words of their messages, their tokens'
- * text) and keep every row, so that counts do not change.  A later
+ * text, Message-IDs and request errors that contain the address) and
+ * keep every row, so that counts do not change.  Messages from the
+ * address that name no artist (ignored mail) are erased too.  Deleted
+ * content is overwritten (secure_delete) and the write-ahead log is
+ * checkpointed, so the address does not linger in the file.  A later
  * message from the same address makes a new artist.  One transaction
- * (do not call inside store_begin).  STORE_NOT_FOUND for an unknown
- * address.
+ * (do not call inside store_begin).  STORE_NOT_FOUND when nothing was
+ * recorded under the address (already forgotten: forgetting again is
+ * harmless).  *artist_id (may be NULL) gets the forgotten artist's id,
+ * 0 when there was none.
  */
 enum store_status store_artist_forget(struct store *, const char *address);
+enum store_status store_artist_forget_id(
+    struct store *, const char *address, int64_t *artist_id);
 
 #endif

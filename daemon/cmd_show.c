@@ -1,0 +1,183 @@
+/*
+ * pledgectl show ADDR: everything recorded about one artist, oldest
+ * first within each part: where they stand, the requests sent, their
+ * answers, and every message from or about them with its outcome.
+ */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <sysexits.h>
+
+#include "pledged/cmd.h"
+#include "pledged/config.h"
+#include "pledged/store.h"
+
+static const char show_usage[] = "usage: pledgectl show ADDRESS\n";
+
+static int
+show_artist(const struct store_artist_row *r, void *arg)
+{
+	char when[CMD_TIME_MAX];
+
+	(void)arg;
+	printf("artist #%" PRId64 "\n", r->id);
+	printf("  %-14s ", "address");
+	cmd_put_text(stdout, r->address);
+	printf("\n  %-14s ", "name");
+	cmd_put_text(stdout, r->name);
+	printf(
+	    "\n  %-14s %s\n", "first seen", cmd_time_utc(r->created_at, when));
+	printf("  %-14s %s\n", "pledge",
+	    r->pledge_state != NULL ? r->pledge_state : "-");
+	printf("  %-14s %s\n", "phase 1",
+	    r->phase1_state != NULL ? r->phase1_state : "-");
+	printf("  %-14s %s\n", "phase 2",
+	    r->phase2_state != NULL ? r->phase2_state : "-");
+	printf(
+	    "  %-14s %s\n", "last change", cmd_time_utc(r->last_change, when));
+	return 0;
+}
+
+static int
+show_request(const struct store_request_row *r, void *arg)
+{
+	char issued[CMD_TIME_MAX], sent[CMD_TIME_MAX], exp[CMD_TIME_MAX];
+	int *n = arg;
+
+	if ((*n)++ == 0)
+		printf("\nrequests\n  %-16s %-5s %-8s %-16s %-16s %s\n",
+		    "ISSUED (UTC)", "PHASE", "STATE", "SENT", "EXPIRES",
+		    "TOKEN ID");
+	printf("  %-16s %-5d %-8s %-16s %-16s ",
+	    cmd_time_utc(r->issued_at, issued), r->phase, r->state,
+	    cmd_time_utc(r->sent_at, sent), cmd_time_utc(r->expires_at, exp));
+	cmd_put_text(stdout, r->jti);
+	fputc('\n', stdout);
+	if (r->last_error != NULL) {
+		printf("  %-16s error: ", "");
+		cmd_put_text(stdout, r->last_error);
+		fputc('\n', stdout);
+	}
+	return 0;
+}
+
+static int
+show_answer(const struct store_confirmation_row *r, void *arg)
+{
+	char when[CMD_TIME_MAX];
+	int *n = arg;
+
+	if ((*n)++ == 0)
+		printf("\nanswers\n  %-16s %-5s %-8s %-7s %s\n", "DATE (UTC)",
+		    "PHASE", "ANSWER", "MESSAGE", "TOKEN ID");
+	printf("  %-16s %-5d %-8s ", cmd_time_utc(r->created_at, when),
+	    r->phase, r->kind);
+	if (r->audit_id > 0)
+		printf("%-7" PRId64 " ", r->audit_id);
+	else
+		printf("%-7s ", "-");
+	cmd_put_text(stdout, r->jti);
+	fputc('\n', stdout);
+	return 0;
+}
+
+static int
+show_message(const struct store_audit_row *r, void *arg)
+{
+	const struct store_audit *a = &r->audit;
+	char when[CMD_TIME_MAX], outcome[48];
+	int *n = arg;
+
+	if ((*n)++ == 0)
+		printf("\nmessages\n  %-7s %-16s %-30s %s\n", "ID",
+		    "DATE (UTC)", "OUTCOME", "SUBJECT");
+	snprintf(outcome, sizeof(outcome), "%s%s%s", a->outcome,
+	    a->reason != NULL ? "/" : "", a->reason != NULL ? a->reason : "");
+	if (a->phase != 0 && a->reason == NULL)
+		snprintf(outcome, sizeof(outcome), "%s phase %d", a->outcome,
+		    a->phase);
+	printf("  %-7" PRId64 " %-16s %-30s ", r->id,
+	    cmd_time_utc(a->processed_at, when), outcome);
+	cmd_put_cell(stdout, a->subject, 0);
+	fputc('\n', stdout);
+	if (r->decision != NULL) {
+		printf("  %-7s %-16s %s by ", "", "", r->decision);
+		cmd_put_text(stdout, r->decided_by);
+		printf(" on %s\n", cmd_time_utc(r->decided_at, when));
+	}
+	return 0;
+}
+
+int
+cmd_show(int argc, char **argv, const char *config_path)
+{
+	static const struct option opts[] = {
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	struct config *cfg = NULL;
+	struct store *st = NULL;
+	char addr[256];
+	int64_t id = 0;
+	int ch, rc, n;
+
+	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'h':
+			printf("%s\nShow everything recorded about one artist: "
+			       "state, requests,\nanswers and messages.\n",
+			    show_usage);
+			return EX_OK;
+		default:
+			fputs(show_usage, stderr);
+			return EX_USAGE;
+		}
+	}
+	if (optind + 1 != argc) {
+		fputs(show_usage, stderr);
+		return EX_USAGE;
+	}
+	if (cmd_normalise_address(argv[optind], addr, sizeof(addr)) != 0)
+		return EX_USAGE;
+	if ((rc = cmd_open_reader(config_path, &cfg, &st)) != EX_OK)
+		goto out;
+	switch (store_artist_get(st, addr, &id, NULL)) {
+	case STORE_OK:
+		break;
+	case STORE_NOT_FOUND:
+		fprintf(stderr, "pledgectl: show: no artist %s\n", addr);
+		rc = EX_DATAERR;
+		goto out;
+	default:
+		rc = EX_IOERR;
+		goto out;
+	}
+	/* Each part is its own read; between them the daemon may write,
+	 * which at worst shows a message whose state change follows. */
+	if ((rc = cmd_store_exit(
+		 store_artist_row_get(st, id, show_artist, NULL))) != EX_OK)
+		goto out;
+	n = 0;
+	if ((rc = cmd_store_exit(store_token_foreach_artist(
+		 st, id, show_request, &n))) != EX_OK)
+		goto out;
+	if (n == 0)
+		printf("\nrequests: none\n");
+	n = 0;
+	if ((rc = cmd_store_exit(
+		 store_confirmation_foreach(st, id, show_answer, &n))) != EX_OK)
+		goto out;
+	if (n == 0)
+		printf("\nanswers: none\n");
+	n = 0;
+	if ((rc = cmd_store_exit(store_audit_foreach(
+		 st, NULL, false, id, show_message, &n))) != EX_OK)
+		goto out;
+	if (n == 0)
+		printf("\nmessages: none\n");
+	rc = cmd_flush(stdout);
+out:
+	store_close(st);
+	config_free(cfg);
+	return rc;
+}
