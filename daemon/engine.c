@@ -12,6 +12,7 @@
 #include "pledged/engine.h"
 #include "pledged/log.h"
 #include "pledged/message.h"
+#include "pledged/requests.h"
 #include "pledged/store.h"
 #include "pledged/token.h"
 
@@ -88,6 +89,14 @@ engine_open(const struct config *cfg, bool dry_run, struct engine **out)
 	e->pp.policy = &e->policy;
 	e->pp.max_message_bytes = lim.max_bytes;
 	e->pp.dry_run = dry_run;
+	if (!dry_run) {
+		bool perm;
+		if (requests_open_auto(cfg, e->store, &e->requests, &perm) !=
+		    REQUESTS_OK) {
+			rc = perm ? EX_NOPERM : EX_CONFIG;
+			goto fail;
+		}
+	}
 	*out = e;
 	return EX_OK;
 fail:
@@ -100,10 +109,39 @@ engine_close(struct engine *e)
 {
 	if (e == NULL)
 		return;
+	requests_close(e->requests);
 	store_close(e->store);
 	message_worker_stop(e->worker);
 	token_keyring_free(e->keyring);
 	free(e);
+}
+
+void
+engine_auto_confirm(struct engine *e, const char *address)
+{
+	char detail[600];
+
+	if (e->requests == NULL)
+		return;
+	switch (
+	    requests_send_one(e->requests, address, 1, detail, sizeof detail)) {
+	case REQUESTS_OK:
+		log_info("auto-confirm: %s: request %s sent", address, detail);
+		break;
+	case REQUESTS_SKIPPED:
+		log_info("auto-confirm: %s: no request: %s", address, detail);
+		break;
+	case REQUESTS_DEFERRED:
+		log_warnx("auto-confirm: %s: deferred: %s", address, detail);
+		break;
+	case REQUESTS_FAILED:
+		log_warnx("auto-confirm: %s: refused: %s", address, detail);
+		break;
+	default:
+		log_warnx("auto-confirm: %s: not sent%s%s", address,
+		    detail[0] ? ": " : "", detail);
+		break;
+	}
 }
 
 void

@@ -23,6 +23,15 @@
 
 #define INGEST_BATCH 200
 
+/*
+ * Pledges decided in the open batch: with auto_confirm, each gets its
+ * request once the batch is committed, never before.
+ */
+struct pledges {
+	char addr[INGEST_BATCH][CLASSIFY_ADDR_MAX + 1];
+	size_t n;
+};
+
 struct input {
 	char *buf;  /* NULL when over the cap */
 	size_t len; /* the whole size */
@@ -96,7 +105,7 @@ worse(int a, int b)
 }
 
 static int
-ingest_one(struct engine *e, const char *name, int fd)
+ingest_one(struct engine *e, const char *name, int fd, struct pledges *pl)
 {
 	struct pipeline_source src = {NULL, 0, 0};
 	struct pipeline_decision d;
@@ -117,6 +126,9 @@ ingest_one(struct engine *e, const char *name, int fd)
 		break;
 	default:
 		engine_print_decision(stdout, name, &d);
+		if (d.result.outcome == OUTCOME_PLEDGE && pl->n < INGEST_BATCH)
+			memcpy(pl->addr[pl->n++], d.result.artist,
+			    sizeof pl->addr[0]);
 		if (d.result.reason == REASON_UNPARSEABLE)
 			rc = EX_DATAERR;
 	}
@@ -125,12 +137,15 @@ ingest_one(struct engine *e, const char *name, int fd)
 }
 
 static int
-ingest_commit(struct engine *e)
+ingest_commit(struct engine *e, struct pledges *pl)
 {
 	if (e->dry_run)
 		return EX_OK;
 	if (store_commit(e->store) != STORE_OK)
 		return EX_IOERR;
+	for (size_t i = 0; i < pl->n; i++)
+		engine_auto_confirm(e, pl->addr[i]);
+	pl->n = 0;
 	return EX_OK;
 }
 
@@ -150,10 +165,15 @@ ingest_begin(struct engine *e)
 int
 ingest_run(struct engine *e, char **files, int n)
 {
+	struct pledges *pl;
 	int rc = EX_OK, one, fd, in_batch = 0;
 
+	if ((pl = calloc(1, sizeof *pl)) == NULL) {
+		log_warn("ingest");
+		return EX_OSERR;
+	}
 	if ((rc = ingest_begin(e)) != EX_OK)
-		return rc;
+		goto out;
 	for (int i = 0; i < (n == 0 ? 1 : n); i++) {
 		const char *name = n == 0 ? "-" : files[i];
 
@@ -164,21 +184,27 @@ ingest_run(struct engine *e, char **files, int n)
 			rc = worse(rc, EX_NOINPUT);
 			continue;
 		}
-		one = ingest_one(e, name, fd);
+		one = ingest_one(e, name, fd, pl);
 		if (fd != STDIN_FILENO)
 			close(fd);
 		if (one == EX_IOERR) {
 			if (!e->dry_run)
 				store_rollback(e->store);
-			return EX_IOERR;
+			rc = EX_IOERR;
+			goto out;
 		}
 		rc = worse(rc, one);
 		if (++in_batch == INGEST_BATCH) {
 			in_batch = 0;
-			if ((one = ingest_commit(e)) != EX_OK ||
-			    (one = ingest_begin(e)) != EX_OK)
-				return one;
+			if ((one = ingest_commit(e, pl)) != EX_OK ||
+			    (one = ingest_begin(e)) != EX_OK) {
+				rc = one;
+				goto out;
+			}
 		}
 	}
-	return worse(rc, ingest_commit(e));
+	rc = worse(rc, ingest_commit(e, pl));
+out:
+	free(pl);
+	return rc;
 }

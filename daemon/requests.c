@@ -35,6 +35,9 @@
 
 struct requests {
 	struct requests_opts o;
+	/* Owned by an auto_confirm context (requests_open_auto). */
+	struct token_secret *own_key;
+	char *own_password;
 	struct request_templates *tmpl;
 	struct smtp *smtp;
 	char envelope_from[256];
@@ -141,6 +144,8 @@ requests_close(struct requests *rq)
 		return;
 	smtp_close(rq->smtp);
 	request_templates_free(rq->tmpl);
+	token_secret_free(rq->own_key);
+	config_secret_free(rq->own_password);
 	free(rq);
 }
 
@@ -416,4 +421,51 @@ out:
 	free(latest.token);
 	free(ap.name);
 	return rc;
+}
+
+enum requests_status
+requests_open_auto(const struct config *cfg, struct store *st,
+    struct requests **out, bool *perm)
+{
+	struct requests_opts o = {
+	    .cfg = cfg,
+	    .st = st,
+	    .ttl = 30 * 86400,
+	    .auto_submitted = true,
+	};
+	struct token_secret *key = NULL;
+	char *secret = NULL, *password = NULL;
+	enum config_status cs;
+
+	*out = NULL;
+	*perm = false;
+	if (!cfg->tokens.auto_confirm)
+		return REQUESTS_OK;
+	if (config_require(cfg, CONFIG_NEED_SMTP) != CONFIG_OK)
+		return REQUESTS_ERR;
+	/* config_load refuses auto_confirm without a secret_key_file. */
+	cs = config_read_secret(cfg->tokens.secret_key_file, &secret);
+	if (cs == CONFIG_OK && token_secret_from_paserk(secret, &key) != 0) {
+		fprintf(stderr, "%s: not a k4.secret PASERK\n",
+		    cfg->tokens.secret_key_file);
+		cs = CONFIG_ERR;
+	}
+	config_secret_free(secret);
+	if (cs == CONFIG_OK && cfg->smtp.password_file != NULL)
+		cs = config_read_secret(cfg->smtp.password_file, &password);
+	if (cs != CONFIG_OK) {
+		*perm = cs == CONFIG_PERM;
+		token_secret_free(key);
+		return REQUESTS_ERR;
+	}
+	o.key = key;
+	o.smtp_password = password;
+	if (requests_open(&o, out) != REQUESTS_OK) {
+		token_secret_free(key);
+		config_secret_free(password);
+		return REQUESTS_ERR;
+	}
+	(*out)->own_key = key;
+	(*out)->own_password = password;
+	return REQUESTS_OK;
 }

@@ -22,6 +22,9 @@ struct engine {
 	struct token_keyring *keyring;
 	struct classify_policy policy;
 	struct pipeline_params pp;
+	/* auto_confirm: the phase-one requests the daemon sends; NULL when
+	 * off or in a dry run. */
+	struct requests *requests;
 	bool dry_run;
 };
 
@@ -34,6 +37,16 @@ struct engine {
  */
 int engine_open(const struct config *cfg, bool dry_run, struct engine **out);
 void engine_close(struct engine *);
+
+/*
+ * With auto_confirm, send the phase-one request to the artist at
+ * 'address', who has just pledged.  Call only after the COMMIT that
+ * recorded the pledge (a request never goes out for a decision that could
+ * still be rolled back), and only for outcome "pledge".  The result is
+ * logged; nothing is returned because the decision stands either way.
+ * A no-op without auto_confirm.
+ */
+void engine_auto_confirm(struct engine *, const char *address);
 
 /* One line describing a decision, for --dry-run and ingest's report. */
 void engine_print_decision(

@@ -112,6 +112,26 @@ enum requests_status requests_send_one(struct requests *, const char *address,
 void requests_close(struct requests *);
 
 /*
+ * The daemon's auto_confirm context: with [tokens] auto_confirm = yes,
+ * *out is a context that owns the signing key (secret_key_file) and the
+ * SMTP password, with 'auto_submitted' set, tokens of 30 days, sending
+ * through [smtp]; with auto_confirm = no, *out is NULL.  'st' is borrowed.
+ * Returns REQUESTS_OK, or REQUESTS_ERR after printing what is missing or
+ * wrong (exit 78, or 77 for a secret file others can read: see *perm).
+ * No connection is made until the first request.
+ *
+ * Hook: after the COMMIT of a batch, for each message of the batch
+ * decided as a pledge (outcome "pledge": never an auto-reply, a bounce
+ * or list mail, which classify decides first), call
+ * requests_send_one(ctx, artist, 1, ...).  An artist who pledges twice
+ * gets one request (a pending one is not sent again; auto mail at most
+ * once a day); a deferred one is tried again at the artist's next pledge
+ * or by "pledgectl send".
+ */
+enum requests_status requests_open_auto(const struct config *cfg,
+    struct store *st, struct requests **out, bool *perm);
+
+/*
  * Sign a token for 'address' and 'phase' lasting 'ttl' seconds from
  * 'now', and record it as issued (creating the artist when new), in one
  * transaction.  The common step of "pledgectl issue" and of sending.

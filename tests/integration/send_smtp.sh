@@ -181,5 +181,30 @@ check "paced: four messages take at least 1.5 s (took ${ms} ms)" test "$ms" -ge 
 wait_mail $((before + 10))
 check "a9 got its request" test "$(count a9)" = 1
 
+# auto_confirm: the daemon sends the phase-one request itself after the
+# commit of a new pledge, marked Auto-Submitted; once per artist; never
+# for an auto-reply, however much it looks like a pledge.
+conf starttls "$SMTP_PORT" "$CA_FILE" "$PASSWORD_FILE" 6000
+sed -i 's/^campaign = nomusicforice$/&\nauto_confirm = yes/' "$t/p.conf"
+rc=0; out=$(printf 'From: Cee <c1@example.net>\r\nSubject: I pledge\r\nMessage-ID: <p-c1@example.net>\r\n\r\nCount me in.\r\n' |
+    "$PLEDGED" --config "$t/p.conf" ingest 2>"$t/err") || rc=$?
+check "auto: the pledge recorded" test "$rc:$out" = "0:-: pledge c1@example.net"
+check "auto: logged as sent" grep -q "auto-confirm: c1@example.net: request .* sent" "$t/err"
+wait_mail $((before + 11))
+f=$(find "$MAIL_ROOT/c1/new" -type f 2>/dev/null | head -1)
+check "auto: the request arrived" test -n "$f"
+check "auto: marked Auto-Submitted" grep -q "^Auto-Submitted: auto-generated" "${f:-/dev/null}"
+check "auto: recorded as sent" test "$(q "SELECT t.state FROM token t JOIN artist a ON a.id = t.artist_id WHERE a.address = 'c1@example.net'")" = sent
+printf 'From: Cee <c1@example.net>\r\nSubject: I pledge again\r\nMessage-ID: <p2-c1@example.net>\r\n\r\nI pledge!\r\n' |
+    "$PLEDGED" --config "$t/p.conf" ingest >/dev/null 2>&1
+check "auto: a second pledge sends nothing more" test "$(q "SELECT count(*) FROM token t JOIN artist a ON a.id = t.artist_id WHERE a.address = 'c1@example.net'")" = 1
+out=$(printf 'From: c2@example.net\r\nSubject: Auto: I pledge\r\nAuto-Submitted: auto-replied\r\nMessage-ID: <ar-c2@example.net>\r\n\r\nI pledge to be out of office.\r\n' |
+    "$PLEDGED" --config "$t/p.conf" ingest 2>/dev/null)
+check "auto: an auto-reply is ignored" grep -q "ignore/auto-reply" <<<"$out"
+check "auto: and gets no request" test "$(q "SELECT count(*) FROM token t JOIN artist a ON a.id = t.artist_id WHERE a.address = 'c2@example.net'")" = 0
+rc=0; printf 'From: c3@example.net\r\nSubject: I pledge\r\nMessage-ID: <p-c3@example.net>\r\n\r\nyes\r\n' |
+    "$PLEDGED" --config "$t/p.conf" --dry-run ingest >/dev/null 2>&1 || rc=$?
+check "auto: a dry run sends nothing" test "$(q "SELECT count(*) FROM artist WHERE address = 'c3@example.net'")" = 0
+
 echo "send_smtp: $pass passed, $fail failed"
 test "$fail" = 0
