@@ -447,6 +447,33 @@ test_subject_encoded(void **state)
 	free(tok);
 }
 
+/* contrib/templates holds the built-in texts, for organizers to copy. */
+static void
+test_shipped_templates(void **state)
+{
+	struct request_templates *builtin = NULL, *shipped = NULL;
+	struct request_params p;
+	char *tok = make_token(), *a, *b;
+
+	(void)state;
+	assert_int_equal(request_templates_load(NULL, &builtin), 0);
+	assert_int_equal(request_templates_load(
+			     PLEDGED_SOURCE_DIR "/contrib/templates", &shipped),
+	    0);
+	for (int phase = 1; phase <= 2; phase++) {
+		p = params(tok);
+		p.phase = phase;
+		a = build(builtin, &p);
+		b = build(shipped, &p);
+		assert_string_equal(a, b);
+		free(a);
+		free(b);
+	}
+	request_templates_free(builtin);
+	request_templates_free(shipped);
+	free(tok);
+}
+
 int
 main(void)
 {
@@ -457,6 +484,7 @@ main(void)
 	    cmocka_unit_test(test_message_id),
 	    cmocka_unit_test(test_templates),
 	    cmocka_unit_test(test_subject_encoded),
+	    cmocka_unit_test(test_shipped_templates),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
