@@ -32,6 +32,12 @@
 #define REUSE_MIN_LEFT 86400
 /* The daemon's own mail: at most one request per artist in this time. */
 #define AUTO_MIN_INTERVAL 86400
+/*
+ * Messages per SMTP connection.  Servers cap them (dovecot's submission
+ * and large providers answer "452 Too many messages" after 100), so a
+ * long run opens a fresh connection well before that.
+ */
+#define MESSAGES_PER_SESSION 50
 
 struct requests {
 	struct requests_opts o;
@@ -40,6 +46,7 @@ struct requests {
 	char *own_password;
 	struct request_templates *tmpl;
 	struct smtp *smtp;
+	int session_messages; /* submitted on the open connection */
 	char envelope_from[256];
 	struct timespec last_submit; /* tv_sec 0: none yet */
 	long fault_kill_after;	     /* 0: off */
@@ -163,8 +170,13 @@ requests_connect(struct requests *rq, char *why, size_t whylen)
 	    .timeout = cfg->smtp.timeout,
 	};
 
-	if (rq->o.outbox != NULL || rq->smtp != NULL)
+	if (rq->o.outbox != NULL)
 		return REQUESTS_OK;
+	if (rq->smtp != NULL && rq->session_messages < MESSAGES_PER_SESSION)
+		return REQUESTS_OK;
+	smtp_close(rq->smtp);
+	rq->smtp = NULL;
+	rq->session_messages = 0;
 	switch (smtp_open(&so, &rq->smtp, why, whylen)) {
 	case SMTP_OK:
 		return REQUESTS_OK;
@@ -383,6 +395,7 @@ requests_send_one(struct requests *rq, const char *address, int phase,
 			goto out;
 	} else {
 		pace(rq);
+		rq->session_messages++;
 		switch (smtp_send(rq->smtp, rq->envelope_from, address, msg,
 		    len, reply, sizeof reply)) {
 		case SMTP_OK:

@@ -84,7 +84,8 @@ enum requests_status requests_open(
 
 /*
  * Connect to the SMTP server now (requests_send_one otherwise connects
- * on first use, and again after a lost connection), so that a server that
+ * on first use, again after a lost connection, and afresh every 50
+ * messages, below the servers' per-connection caps), so that a server that
  * cannot be used is found before any token is issued.  A no-op with an
  * outbox.  Returns REQUESTS_OK, REQUESTS_UNAVAILABLE, REQUESTS_AUTH,
  * REQUESTS_DEFERRED (timeout, 4xx greeting) or REQUESTS_ERR, with a

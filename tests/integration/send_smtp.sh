@@ -206,5 +206,16 @@ rc=0; printf 'From: c3@example.net\r\nSubject: I pledge\r\nMessage-ID: <p-c3@exa
     "$PLEDGED" --config "$t/p.conf" --dry-run ingest >/dev/null 2>&1 || rc=$?
 check "auto: a dry run sends nothing" test "$(q "SELECT count(*) FROM artist WHERE address = 'c3@example.net'")" = 0
 
+# More messages than a server takes on one connection (dovecot's
+# submission: 100): the sender opens fresh connections on its own.
+conf starttls "$SMTP_PORT" "$CA_FILE" "$PASSWORD_FILE" 10000
+mkdir "$t/many"
+for n in $(seq 1 120); do
+	printf 'From: d%s@example.net\r\nSubject: I pledge\r\nMessage-ID: <p-d%s@example.net>\r\n\r\nyes\r\n' "$n" "$n" >"$t/many/$n.eml"
+done
+"$PLEDGED" --config "$t/p.conf" ingest "$t/many/"*.eml >/dev/null 2>&1
+out=$(send --phase 1 --all-pledged 2>"$t/err") || :
+check "120 requests over several connections" grep -q "^requests: sent 120, .* deferred 1, failed 0" <<<"$out"
+
 echo "send_smtp: $pass passed, $fail failed"
 test "$fail" = 0
