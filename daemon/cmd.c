@@ -24,5 +24,7 @@ const struct cmd cmd_table[] = {
 	"write a self-contained HTML report"},
     {"forget", cmd_forget, "forget ADDR",
 	"erase an artist's personal data, keep the counts"},
+    {"verify", cmd_verify, "verify [--at TIME] TOKEN|-",
+	"check a token as pledged would; print its claims"},
     {NULL, NULL, NULL, NULL},
 };

@@ -69,6 +69,75 @@ token_b64_decode(
 	return 0;
 }
 
+/*
+ * Values of the base64url alphabet, X for every other byte (its high bit
+ * set, so one OR of four lookups tells whether any was outside).
+ */
+#define X 0xff
+/* clang-format off */
+static const uint8_t b64url_value[256] = {
+	X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
+	X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
+	X, X, X, X, X, X, X, X, X, X, X, X, X, 62, X, X,
+	52, 53, 54, 55, 56, 57, 58, 59, 60, 61, X, X, X, X, X, X,
+	X, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14,
+	15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, X, X, X, X, 63,
+	X, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40,
+	41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, X, X, X, X, X,
+	X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
+	X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
+	X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
+	X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
+	X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
+	X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
+	X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
+	X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
+};
+/* clang-format on */
+#undef X
+
+int
+token_b64_decode_public(
+    const char *in, size_t inlen, uint8_t *out, size_t max, size_t *outlen)
+{
+	const unsigned char *p = (const unsigned char *)in;
+	size_t full = inlen / 4, rest = inlen % 4, o = 0, i;
+	uint32_t a, b, c, d;
+
+	/* One character left over carries 6 bits: no whole byte. */
+	if (rest == 1 || full * 3 + (rest ? rest - 1 : 0) > max)
+		return -1;
+	for (i = 0; i < full; i++, p += 4) {
+		a = b64url_value[p[0]];
+		b = b64url_value[p[1]];
+		c = b64url_value[p[2]];
+		d = b64url_value[p[3]];
+		if ((a | b | c | d) & 0x80)
+			return -1;
+		a = a << 18 | b << 12 | c << 6 | d;
+		out[o++] = (uint8_t)(a >> 16);
+		out[o++] = (uint8_t)(a >> 8);
+		out[o++] = (uint8_t)a;
+	}
+	if (rest > 0) {
+		a = b64url_value[p[0]];
+		b = b64url_value[p[1]];
+		c = rest == 3 ? b64url_value[p[2]] : 0;
+		if ((a | b | c) & 0x80)
+			return -1;
+		/* Canonical form: the unused low bits are zero. */
+		if ((rest == 2 && (b & 0x0f) != 0) ||
+		    (rest == 3 && (c & 0x03) != 0))
+			return -1;
+		a = a << 18 | b << 12 | c << 6;
+		out[o++] = (uint8_t)(a >> 16);
+		if (rest == 3)
+			out[o++] = (uint8_t)(a >> 8);
+	}
+	*outlen = o;
+	return 0;
+}
+
 char *
 token_b64_encode(const uint8_t *in, size_t len)
 {

@@ -51,6 +51,14 @@ token_b64_char(unsigned char c)
  */
 int token_b64_decode(
     const char *in, size_t inlen, uint8_t *out, size_t max, size_t *outlen);
+/*
+ * The same, accepting and refusing exactly the same inputs, by table
+ * lookup rather than libsodium's constant-time decoder: several times
+ * faster, with timing that depends on the bytes.  For public data only
+ * (token bodies and footers); keys go through token_b64_decode().
+ */
+int token_b64_decode_public(
+    const char *in, size_t inlen, uint8_t *out, size_t max, size_t *outlen);
 /* Unpadded base64url of 'len' bytes as a new string, or NULL (logged). */
 char *token_b64_encode(const uint8_t *in, size_t len);
 

@@ -924,6 +924,75 @@ test_reasons(void **state)
 	assert_null(token_status_reason((enum token_status)99));
 }
 
+/*
+ * Token bodies go through the table decoder, keys through libsodium's
+ * constant-time one: both must take and refuse exactly the same strings,
+ * or a token would have a second spelling.  Every string of up to three
+ * characters over the whole alphabet plus '=', '+', '/', '.', ' ', high
+ * and NUL bytes (so every unused-bit pattern), each with every output
+ * limit; then pseudo-random longer ones.
+ */
+#define B64URL                                                                 \
+	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+
+static void
+check_b64_same(const char *in, size_t len, size_t max)
+{
+	uint8_t o1[64], o2[64];
+	size_t n1 = 0, n2 = 0;
+	int r1, r2;
+
+	r1 = token_b64_decode(in, len, o1, max, &n1);
+	r2 = token_b64_decode_public(in, len, o2, max, &n2);
+	if (r1 != r2)
+		fail_msg("'%.*s' (%zu bytes, max %zu): %d vs %d", (int)len, in,
+		    len, max, r1, r2);
+	if (r1 == 0) {
+		assert_int_equal(n1, n2);
+		assert_memory_equal(o1, o2, n1);
+	}
+}
+
+static void
+test_b64_public(void **state)
+{
+	static const char alpha[] = B64URL "=+/. \x80\xff"; /* and NUL */
+	const size_t na = sizeof(alpha);
+	char in[48];
+	size_t len, i, max;
+	uint32_t x = 12345;
+
+	(void)state;
+	memset(in, 0, sizeof in);
+	for (len = 0; len <= 3; len++) {
+		size_t total = 1;
+
+		for (i = 0; i < len; i++)
+			total *= na;
+		for (size_t k = 0; k < total; k++) {
+			size_t r = k;
+
+			for (i = 0; i < len; i++, r /= na)
+				in[i] = alpha[r % na];
+			for (max = 0; max <= 3; max++)
+				check_b64_same(in, len, max);
+		}
+	}
+	for (i = 0; i < 200000; i++) {
+		len = i % 47 + 1;
+		for (size_t k = 0; k < len; k++) {
+			x = x * 1103515245u + 12345u;
+			/* Mostly the alphabet, sometimes any byte. */
+			in[k] = (x >> 24) % 16 == 0 ? (char)(x >> 16)
+						    : B64URL[(x >> 16) % 64];
+		}
+		check_b64_same(in, len, sizeof in);
+		/* One byte short of the output, when it fits at all. */
+		if (len * 3 / 4 > 0)
+			check_b64_same(in, len, len * 3 / 4 - 1);
+	}
+}
+
 int
 main(void)
 {
@@ -932,6 +1001,7 @@ main(void)
 	    cmocka_unit_test(test_k4_vectors),
 	    cmocka_unit_test(test_rfc3339),
 	    cmocka_unit_test(test_reasons),
+	    cmocka_unit_test(test_b64_public),
 	    cmocka_unit_test(test_jti),
 	    cmocka_unit_test(test_keygen),
 	    cmocka_unit_test_setup_teardown(test_claims_table, setup, teardown),

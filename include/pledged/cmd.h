@@ -36,6 +36,7 @@ int cmd_export(int argc, char **argv, const char *config_path);
 int cmd_review(int argc, char **argv, const char *config_path);
 int cmd_report(int argc, char **argv, const char *config_path);
 int cmd_forget(int argc, char **argv, const char *config_path);
+int cmd_verify(int argc, char **argv, const char *config_path);
 
 struct config;
 struct store;
