@@ -169,6 +169,9 @@ ssl_min_protocol = TLSv1.2
 disable_plaintext_auth = yes
 auth_mechanisms = plain login
 auth_verbose = yes
+# Tests fail logins on purpose: no delay, no growing penalty per IP.
+auth_failure_delay = 0
+login_trusted_networks = 127.0.0.0/8
 first_valid_uid = $uid
 last_valid_uid = $uid
 first_valid_gid = $gid
