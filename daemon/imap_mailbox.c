@@ -410,18 +410,55 @@ imap_move_by_copy(struct imap_conn *c, struct mailimap_set *set,
 	    c, mailimap_expunge(c->imap), "expunge", IMAP_PROTOCOL);
 }
 
+/*
+ * Folder names in the configuration use '/' between levels, as users
+ * write them; servers use their own delimiter ('.' for dovecot's Maildir++,
+ * '/' for others), which LIST "" "" tells.  'out' gets the server's name.
+ */
+static enum imap_status
+server_name(struct imap_conn *c, const char *name, char *out, size_t outlen)
+{
+	clist *list = NULL;
+	enum imap_status st;
+	char delim = '/';
+
+	if (strlen(name) >= outlen) {
+		log_warnx("imap: folder name too long: %s", name);
+		return IMAP_PROTOCOL;
+	}
+	st = imap_result(
+	    c, mailimap_list(c->imap, "", "", &list), "list", IMAP_PROTOCOL);
+	if (st == IMAP_OK && list != NULL && clist_count(list) > 0) {
+		struct mailimap_mailbox_list *mb =
+		    clist_content(clist_begin(list));
+		if (mb->mb_delimiter != '\0')
+			delim = mb->mb_delimiter;
+	}
+	if (list != NULL)
+		mailimap_list_result_free(list);
+	if (st != IMAP_OK)
+		return st;
+	for (size_t i = 0; name[i] != '\0'; i++)
+		out[i] = name[i] == '/' ? delim : name[i];
+	out[strlen(name)] = '\0';
+	return IMAP_OK;
+}
+
 enum imap_status
 imap_move(
-    struct imap_conn *c, const uint32_t *uids, size_t n, const char *mailbox)
+    struct imap_conn *c, const uint32_t *uids, size_t n, const char *folder)
 {
 	enum imap_status st;
 	bool has_move, has_uidplus;
+	char mailbox[1024];
 	size_t off;
 
 	if (n == 0)
 		return IMAP_OK;
 	if (!imap_op_begin(c, "move", op_budget(c)))
 		return IMAP_TEMPFAIL;
+	if ((st = server_name(c, folder, mailbox, sizeof mailbox)) != IMAP_OK)
+		return st;
 	if ((st = imap_ensure_mailbox(c, mailbox)) != IMAP_OK)
 		return st;
 	has_move = mailimap_has_extension(c->imap, "MOVE");
