@@ -266,19 +266,19 @@ DOVECOT_PID='$pid'
 ENV
 
 	if [ -n "${PLEDGED_TEST_OWNER_PID:-}" ]; then
-		owner=$PLEDGED_TEST_OWNER_PID
-		# Detached watchdog: ends when dovecot ends or its owner dies.
-		(
-			trap '' HUP
-			while kill -0 "$pid" 2>/dev/null; do
-				if ! kill -0 "$owner" 2>/dev/null; then
-					kill -CONT "$pid" 2>/dev/null || :
-					kill -TERM "$pid" 2>/dev/null || :
+		# Detached watchdog, in a session of its own so that whatever
+		# kills the test's process group (timeout(1), ctest) spares
+		# it: ends when dovecot ends, stops dovecot when the owner dies.
+		setsid -f sh -c '
+			while kill -0 "$1" 2>/dev/null; do
+				if ! kill -0 "$2" 2>/dev/null; then
+					kill -CONT -- "-$1" 2>/dev/null
+					kill -TERM "$1" 2>/dev/null
 					break
 				fi
 				sleep 1
-			done
-		) </dev/null >/dev/null 2>&1 &
+			done' watchdog "$pid" "$PLEDGED_TEST_OWNER_PID" \
+		    </dev/null >/dev/null 2>&1
 	fi
 }
 
