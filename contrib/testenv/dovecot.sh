@@ -25,6 +25,9 @@
 #
 # With PLEDGED_TEST_OWNER_PID set, a watchdog stops the server once that
 # process has gone, so a crashed test leaves nothing running.
+#
+# Needs: dovecot-imapd, dovecot-lmtpd, openssl, iproute2 (ss), util-linux
+# (setsid), passwd (useradd); contrib/deps.sh installs them.
 set -eu
 
 die() {
@@ -288,8 +291,8 @@ stop() {
 	[ -s "$pidfile" ] || return 0
 	pid=$(cat "$pidfile")
 	# A test may have stopped it with SIGSTOP: wake it so it can exit.
-	pgid=$(ps -o pgid= -p "$pid" 2>/dev/null | tr -d ' ') || :
-	[ -n "$pgid" ] && kill -CONT -- "-$pgid" 2>/dev/null || :
+	# The master is a session leader: its group holds every child.
+	kill -CONT -- "-$pid" 2>/dev/null || :
 	kill -TERM "$pid" 2>/dev/null || return 0
 	i=0
 	while kill -0 "$pid" 2>/dev/null; do
