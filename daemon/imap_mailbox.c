@@ -99,7 +99,8 @@ imap_search_above(
 		if (uid > last_uid)
 			out[count++] = uid;
 	}
-	qsort(out, count, sizeof(*out), cmp_uid);
+	if (count > 1)
+		qsort(out, count, sizeof(*out), cmp_uid);
 	if (count == 0) {
 		free(out);
 		out = NULL;

@@ -4,9 +4,14 @@
  * a failing test still stops it.  Tests that change a mailbox use their
  * own user (campaign, artist1..artist3) to stay independent.
  */
+#include <sys/socket.h>
 #include <sys/wait.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -473,6 +478,99 @@ test_stalled_server(void **state)
 	imap_close(c);
 }
 
+/*
+ * A peer that answers like an IMAP server and then closes in the middle
+ * of a literal, on a plaintext connection.  Not a stand-in for dovecot
+ * (which never does this): the hostile case that makes libetpan 1.9.4
+ * spin forever without our stream guard.  Serves one connection.
+ */
+static void
+serve_truncated_literal(int lfd)
+{
+	char line[512], tag[32];
+	size_t len = 0;
+	int fd;
+	FILE *in;
+
+	if ((fd = accept(lfd, NULL, NULL)) == -1)
+		_exit(1);
+	(void)!write(fd, "* OK ready\r\n", 12);
+	if ((in = fdopen(dup(fd), "r")) == NULL)
+		_exit(1);
+	while (fgets(line, sizeof(line), in) != NULL) {
+		char reply[512];
+
+		len = strcspn(line, " ");
+		if (len == 0 || len >= sizeof(tag))
+			_exit(1);
+		memcpy(tag, line, len);
+		tag[len] = '\0';
+		if (strstr(line, " LOGIN ") != NULL)
+			snprintf(reply, sizeof(reply), "%s OK in\r\n", tag);
+		else if (strstr(line, " CAPABILITY") != NULL)
+			snprintf(reply, sizeof(reply),
+			    "* CAPABILITY IMAP4rev1\r\n%s OK done\r\n", tag);
+		else if (strstr(line, " SELECT ") != NULL)
+			snprintf(reply, sizeof(reply),
+			    "* 1 EXISTS\r\n* OK [UIDVALIDITY 7] v\r\n"
+			    "* OK [UIDNEXT 2] n\r\n%s OK [READ-WRITE] s\r\n",
+			    tag);
+		else if (strstr(line, " FETCH ") != NULL) {
+			snprintf(reply, sizeof(reply),
+			    "* 1 FETCH (UID 1 RFC822.SIZE 100 BODY[] {100}\r\n"
+			    "Subject: cut");
+			(void)!write(fd, reply, strlen(reply));
+			break; /* and close mid-literal */
+		} else
+			snprintf(reply, sizeof(reply), "%s BAD what\r\n", tag);
+		(void)!write(fd, reply, strlen(reply));
+	}
+	_exit(0);
+}
+
+static void
+test_plaintext_close_mid_literal(void **state)
+{
+	struct sockaddr_in sin;
+	socklen_t slen = sizeof(sin);
+	struct imap_params p = params_for("campaign");
+	struct imap_conn *c = NULL;
+	struct collected col = {0};
+	uint32_t v, next, uid = 1;
+	double t0;
+	pid_t pid;
+	int lfd, status;
+
+	(void)state;
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	lfd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(lfd != -1);
+	assert_int_equal(bind(lfd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	assert_int_equal(listen(lfd, 1), 0);
+	assert_int_equal(getsockname(lfd, (struct sockaddr *)&sin, &slen), 0);
+	pid = fork();
+	assert_true(pid != -1);
+	if (pid == 0)
+		serve_truncated_literal(lfd);
+	close(lfd);
+
+	p.tls = IMAP_TLS_NONE;
+	p.port = ntohs(sin.sin_port);
+	p.timeout = 30; /* the guard, not a timeout, must end the fetch */
+	assert_int_equal(imap_connect(&p, &c), IMAP_OK);
+	assert_int_equal(imap_select(c, "INBOX", &v, &next), IMAP_OK);
+	assert_int_equal(v, 7);
+	t0 = now_s();
+	assert_int_equal(imap_fetch(c, &uid, 1, collect, &col), IMAP_TEMPFAIL);
+	assert_true(now_s() - t0 < 2);
+	assert_int_equal(col.n, 0);
+	imap_close(c);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 int
 main(void)
 {
@@ -485,6 +583,7 @@ main(void)
 	    cmocka_unit_test(test_connect_failures),
 	    cmocka_unit_test(test_mailbox_operations),
 	    cmocka_unit_test(test_idle_wakes),
+	    cmocka_unit_test(test_plaintext_close_mid_literal),
 	    /* Last: it freezes the server. */
 	    cmocka_unit_test(test_stalled_server),
 	};
