@@ -4,12 +4,14 @@
 set -eu
 
 # man-db, groff-base: the manual page test; dpkg-dev: dpkg-shlibdeps for
-# cpack -G DEB; adduser: the package's postinst (contrib/package-test.sh).
+# cpack -G DEB; adduser: the package's postinst (contrib/package-test.sh);
+# iproute2: ss, with which contrib/testenv/dovecot.sh finds free ports;
+# dovecot-submissiond: the TLS and AUTH front of contrib/testenv/submission.sh.
 PKGS="build-essential cmake pkg-config clang
 libetpan-dev libsodium-dev libsqlite3-dev libgnutls28-dev libjansson-dev
 libcmocka-dev libsasl2-modules sqlite3 openssl
 dovecot-imapd dovecot-lmtpd dovecot-submissiond isync opensmtpd
-man-db groff-base dpkg-dev adduser"
+man-db groff-base dpkg-dev adduser iproute2"
 
 missing=
 for p in $PKGS; do

@@ -103,10 +103,11 @@ resolve_artist(struct store *st, const struct classify_result *r,
 }
 
 static enum store_status
-record(struct store *st, const struct pipeline_source *src,
+record(const struct pipeline_params *pp, const struct pipeline_source *src,
     const struct message *msg, size_t len, int64_t now,
     struct pipeline_decision *d)
 {
+	struct store *st = pp->store;
 	struct classify_result *r = &d->result;
 	struct store_audit a;
 	int64_t artist_id;
@@ -132,6 +133,7 @@ record(struct store *st, const struct pipeline_source *src,
 	a.dmarc = dmarc_name(r->dmarc);
 	a.own_text = r->own_text[0] != '\0' ? r->own_text : NULL;
 	a.processed_at = now;
+	a.server_pending = pp->mark_pending && src->mailbox != NULL;
 	if ((rc = store_audit_insert(st, &a, &d->audit_id)) != STORE_OK)
 		return rc;
 
@@ -209,8 +211,7 @@ pipeline_process(const struct pipeline_params *pp,
 			classify_message(
 			    pp->policy, &lk, msg, now, &out->result);
 	}
-	if (!pp->dry_run &&
-	    record(pp->store, src, msg, len, now, out) != STORE_OK)
+	if (!pp->dry_run && record(pp, src, msg, len, now, out) != STORE_OK)
 		ps = PIPELINE_ERR;
 	message_free(msg);
 	return ps;

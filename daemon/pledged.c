@@ -14,6 +14,7 @@
 #include "pledged/engine.h"
 #include "pledged/ingest.h"
 #include "pledged/lock.h"
+#include "pledged/poll.h"
 #include "pledged/log.h"
 
 #define DEFAULT_CONFIG PLEDGED_SYSCONFDIR "/pledged/pledged.conf"
@@ -159,11 +160,52 @@ out:
 static int
 run_imap(const struct opts *o)
 {
-	fprintf(stderr,
-	    "pledged: IMAP polling is not part of this build "
-	    "yet; use 'pledged ingest'\n");
-	(void)o;
-	return EX_SOFTWARE;
+	const unsigned need =
+	    CONFIG_NEED_STORE | CONFIG_NEED_TOKENS | CONFIG_NEED_IMAP;
+	struct config *cfg = NULL, *fresh = NULL;
+	struct engine *e = NULL;
+	int rc, lockfd = -1;
+
+	if ((rc = load(o->config_path, need, &cfg)) != EX_OK)
+		return rc;
+	log_init("pledged", cfg->daemon.log, o->verbose);
+	if (!o->dry_run && (rc = take_lock(cfg, &lockfd)) != EX_OK)
+		goto out;
+	for (;;) {
+		if ((rc = engine_open(cfg, o->dry_run, &e)) != EX_OK)
+			break;
+		e->pp.mark_pending = cfg->imap.after != CONFIG_AFTER_KEEP;
+		if (o->once || o->dry_run) {
+			rc = poll_once(e, cfg, &stop_requested);
+			break;
+		}
+		log_info("started: %s as %s on %s", cfg->imap.mailbox,
+		    cfg->imap.user, cfg->imap.host);
+		rc = poll_daemon(e, cfg, &stop_requested, &reload_requested);
+		if (stop_requested || !reload_requested)
+			break;
+		reload_requested = 0;
+		engine_close(e);
+		e = NULL;
+		if (load(o->config_path, need, &fresh) != EX_OK) {
+			log_warnx("%s: not reloaded, keeping the running "
+				  "configuration",
+			    o->config_path);
+			continue;
+		}
+		config_free(cfg);
+		cfg = fresh;
+		fresh = NULL;
+		log_init("pledged", cfg->daemon.log, o->verbose);
+		log_info("configuration reloaded");
+	}
+	if (!o->once && !o->dry_run && rc == EX_OK)
+		log_info("stopped");
+out:
+	engine_close(e);
+	lock_release(lockfd);
+	config_free(cfg);
+	return rc;
 }
 
 int

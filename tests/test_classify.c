@@ -360,6 +360,84 @@ test_confirm_channels(void **state)
 }
 
 static void
+test_more_channels(void **state)
+{
+	struct classify_result r;
+	char *tok, *m, *body, *subj, *att, jti[27];
+
+	(void)state;
+	/* The Subject's token in RFC 2047 encoded words of at most 75
+	 * characters, as mail clients fold it: split mid-token. */
+	tok = make_token(fx.key, ARTIST, 1, 86400, CAMPAIGN, NULL);
+	{
+		size_t n = strlen(tok), cap = 4 * n + 64, k = 0;
+		char *p;
+		subj = malloc(cap);
+		assert_non_null(subj);
+		p = subj + snprintf(subj, cap, "=?UTF-8?Q?Re:_?=");
+		for (size_t i = 0; i < n; i += k) {
+			k = n - i < 40 ? n - i : 40;
+			p += snprintf(p, cap - (p - subj), "\r\n =?UTF-8?Q?");
+			for (size_t j = i; j < i + k; j++) {
+				/* Q encoding: '_' means a space; write =5F. */
+				if (tok[j] == '_')
+					p += snprintf(p, 4, "=5F");
+				else
+					*p++ = tok[j];
+			}
+			p += snprintf(p, cap - (p - subj), "?=");
+		}
+	}
+	m = reply(ARTIST, subj, NULL, "Oui\r\n");
+	r = decide(m);
+	expect(&r, OUTCOME_CONFIRM, REASON_NONE, 1);
+	free(m), free(subj), free(tok);
+
+	/* Only a References entry naming a recorded request. */
+	tok = make_token(fx.key, ARTIST, 2, 86400, CAMPAIGN, jti);
+	record_issued(ARTIST, 2, jti, tok, "req-7@pledged.example.org");
+	m = reply(ARTIST, "Re: Phase two",
+	    "References: <other@x> <req-7@pledged.example.org>\r\n", "ja\r\n");
+	r = decide(m);
+	expect(&r, OUTCOME_CONFIRM, REASON_NONE, 2);
+	free(m), free(tok);
+
+	/* An 8-bit body without a charset (Latin-1 "sí, claro"). */
+	tok = make_token(fx.key, ARTIST, 2, 86400, CAMPAIGN, NULL);
+	body = tu_asprintf("s\xed, claro\r\n\r\n> %s\r\n", tok);
+	m = reply(ARTIST, "Re: x", "Content-Transfer-Encoding: 8bit\r\n", body);
+	r = decide(m);
+	expect(&r, OUTCOME_CONFIRM, REASON_NONE, 2);
+	free(m), free(body), free(tok);
+
+	/* mixed > alternative > related, after a 3 MiB attachment. */
+	tok = make_token(fx.key, ARTIST, 2, 86400, CAMPAIGN, NULL);
+	att = malloc(3 * 1024 * 1024 + 1);
+	assert_non_null(att);
+	for (size_t i = 0; i < 3 * 1024 * 1024; i++)
+		att[i] = (i % 78 == 76) ? '\r' : (i % 78 == 77) ? '\n' : 'A';
+	att[3 * 1024 * 1024] = '\0';
+	body = tu_asprintf(
+	    "--m\r\nContent-Type: image/jpeg\r\n"
+	    "Content-Transfer-Encoding: base64\r\n"
+	    "Content-Disposition: attachment; filename=\"p.jpg\"\r\n\r\n"
+	    "%s\r\n"
+	    "--m\r\nContent-Type: multipart/alternative; boundary=\"a\"\r\n"
+	    "\r\n--a\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+	    "Yes\r\n\r\n> %s\r\n"
+	    "--a\r\nContent-Type: multipart/related; boundary=\"r\"\r\n\r\n"
+	    "--r\r\nContent-Type: text/html; charset=utf-8\r\n\r\n"
+	    "<p>Yes</p><blockquote>%s</blockquote>\r\n"
+	    "--r--\r\n--a--\r\n--m--\r\n",
+	    att, tok, tok);
+	m = reply(ARTIST, "Re: x",
+	    "Content-Type: multipart/mixed; boundary=\"m\"\r\n", body);
+	r = decide(m);
+	expect(&r, OUTCOME_CONFIRM, REASON_NONE, 2);
+	free(m), free(body), free(att), free(tok);
+}
+
+static void
 test_intent(void **state)
 {
 	struct classify_result r;
@@ -436,6 +514,23 @@ test_token_failures(void **state)
 	r = decide(m);
 	expect(&r, OUTCOME_REJECT, REASON_UNKNOWN_KEY, 0);
 	free(m), free(tok);
+
+	/* Not valid before tomorrow. */
+	{
+		struct token_claims c;
+		char *t2 = NULL;
+		memset(&c, 0, sizeof c);
+		snprintf(c.sub, sizeof c.sub, "%s", ARTIST);
+		c.phase = 2;
+		token_new_jti(c.jti);
+		c.nbf = time(NULL) + 86400;
+		c.exp = time(NULL) + 2 * 86400;
+		assert_int_equal(token_sign(fx.key, &c, CAMPAIGN, &t2), 0);
+		m = plain_reply("yes", t2);
+		r = decide(m);
+		expect(&r, OUTCOME_REJECT, REASON_NOT_YET_VALID, 0);
+		free(m), free(t2);
+	}
 
 	m = plain_reply("yes", "v4.public.AAAA");
 	r = decide(m);
@@ -614,6 +709,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_pledge_and_withdraw),
 	    cmocka_unit_test(test_confirm_channels),
+	    cmocka_unit_test(test_more_channels),
 	    cmocka_unit_test(test_intent),
 	    cmocka_unit_test(test_token_failures),
 	    cmocka_unit_test(test_review),

@@ -115,7 +115,11 @@ tu_dovecot_stop(struct tu_dovecot *d)
 	argv[3] = d->dir;
 	if (tu_run(argv, NULL, NULL, NULL) != 0)
 		fprintf(stderr, "dovecot.sh stop %s failed\n", d->dir);
-	tu_rmtree(d->dir);
+	/* PLEDGED_TEST_KEEP=1 keeps the directory (config, log) to look at. */
+	if (getenv("PLEDGED_TEST_KEEP") == NULL)
+		tu_rmtree(d->dir);
+	else
+		fprintf(stderr, "dovecot: kept %s\n", d->dir);
 	free(d->dir);
 	free(d->host);
 	free(d->ca_file);

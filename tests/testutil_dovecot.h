@@ -39,7 +39,10 @@ struct tu_dovecot {
 
 /* Start an instance in a new temporary directory (about half a second). */
 struct tu_dovecot *tu_dovecot_start(void);
-/* Stop it, remove its directory, free it.  NULL is a no-op. */
+/*
+ * Stop it, remove its directory (kept when PLEDGED_TEST_KEEP is set), free
+ * it.  NULL is a no-op.
+ */
 void tu_dovecot_stop(struct tu_dovecot *d);
 /*
  * Put a message into 'user''s INBOX by writing it into the maildir's new/

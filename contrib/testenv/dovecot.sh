@@ -25,6 +25,9 @@
 #
 # With PLEDGED_TEST_OWNER_PID set, a watchdog stops the server once that
 # process has gone, so a crashed test leaves nothing running.
+#
+# Needs: dovecot-imapd, dovecot-lmtpd, openssl, iproute2 (ss), util-linux
+# (setsid), passwd (useradd); contrib/deps.sh installs them.
 set -eu
 
 die() {
@@ -169,6 +172,9 @@ ssl_min_protocol = TLSv1.2
 disable_plaintext_auth = yes
 auth_mechanisms = plain login
 auth_verbose = yes
+# Tests fail logins on purpose: no delay, no growing penalty per IP.
+auth_failure_delay = 0
+login_trusted_networks = 127.0.0.0/8
 first_valid_uid = $uid
 last_valid_uid = $uid
 first_valid_gid = $gid
@@ -263,19 +269,19 @@ DOVECOT_PID='$pid'
 ENV
 
 	if [ -n "${PLEDGED_TEST_OWNER_PID:-}" ]; then
-		owner=$PLEDGED_TEST_OWNER_PID
-		# Detached watchdog: ends when dovecot ends or its owner dies.
-		(
-			trap '' HUP
-			while kill -0 "$pid" 2>/dev/null; do
-				if ! kill -0 "$owner" 2>/dev/null; then
-					kill -CONT "$pid" 2>/dev/null || :
-					kill -TERM "$pid" 2>/dev/null || :
+		# Detached watchdog, in a session of its own so that whatever
+		# kills the test's process group (timeout(1), ctest) spares
+		# it: ends when dovecot ends, stops dovecot when the owner dies.
+		setsid -f sh -c '
+			while kill -0 "$1" 2>/dev/null; do
+				if ! kill -0 "$2" 2>/dev/null; then
+					kill -CONT -- "-$1" 2>/dev/null
+					kill -TERM "$1" 2>/dev/null
 					break
 				fi
 				sleep 1
-			done
-		) </dev/null >/dev/null 2>&1 &
+			done' watchdog "$pid" "$PLEDGED_TEST_OWNER_PID" \
+		    </dev/null >/dev/null 2>&1
 	fi
 }
 
@@ -285,8 +291,8 @@ stop() {
 	[ -s "$pidfile" ] || return 0
 	pid=$(cat "$pidfile")
 	# A test may have stopped it with SIGSTOP: wake it so it can exit.
-	pgid=$(ps -o pgid= -p "$pid" 2>/dev/null | tr -d ' ') || :
-	[ -n "$pgid" ] && kill -CONT -- "-$pgid" 2>/dev/null || :
+	# The master is a session leader: its group holds every child.
+	kill -CONT -- "-$pid" 2>/dev/null || :
 	kill -TERM "$pid" 2>/dev/null || return 0
 	i=0
 	while kill -0 "$pid" 2>/dev/null; do

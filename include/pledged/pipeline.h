@@ -27,6 +27,9 @@ struct pipeline_params {
 	const struct classify_policy *policy; /* borrowed */
 	size_t max_message_bytes;
 	bool dry_run;
+	/* Mark each audit row "server action pending" (flag or move to do
+	 * after the COMMIT); the IMAP pass clears it once done. */
+	bool mark_pending;
 };
 
 /* Where a message came from: an IMAP mailbox, or NULL for ingest. */

@@ -1,0 +1,501 @@
+/*
+ * imap: operations on mailboxes and messages.  See imap.h.
+ *
+ * Every command runs under a deadline (imap_op_begin): a few timeouts for
+ * a short command, one more timeout per message for a body fetch.  UID
+ * lists go to the server in batches of intervals, since libetpan writes
+ * every set element as given.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pledged/log.h"
+#include "imap_p.h"
+
+/* Budget of a short command, in timeouts. */
+#define OP_TIMEOUTS 4
+
+static long
+op_budget(const struct imap_conn *c)
+{
+	return (long)OP_TIMEOUTS * c->timeout;
+}
+
+enum imap_status
+imap_select(struct imap_conn *c, const char *mailbox, uint32_t *uidvalidity,
+    uint32_t *uidnext)
+{
+	struct mailimap_selection_info *sel;
+	enum imap_status st;
+	char what[128];
+
+	/* Names are ASCII configuration; keep the log line short anyway. */
+	(void)snprintf(what, sizeof(what), "select %.100s", mailbox);
+	if (!imap_op_begin(c, what, op_budget(c)))
+		return IMAP_TEMPFAIL;
+	st = imap_result(
+	    c, mailimap_select(c->imap, mailbox), what, IMAP_NO_MAILBOX);
+	if (st != IMAP_OK)
+		return st;
+	sel = c->imap->imap_selection_info;
+	if (sel == NULL || sel->sel_uidvalidity == 0) {
+		/* Without UIDVALIDITY no UID can be trusted across runs. */
+		log_warnx("imap: select %s: no UIDVALIDITY", mailbox);
+		return IMAP_PROTOCOL;
+	}
+	*uidvalidity = sel->sel_uidvalidity;
+	*uidnext = sel->sel_uidnext;
+	return IMAP_OK;
+}
+
+static int
+cmp_uid(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+enum imap_status
+imap_search_above(
+    struct imap_conn *c, uint32_t last_uid, uint32_t **uids, size_t *n)
+{
+	struct mailimap_search_key *key = NULL;
+	struct mailimap_set *set = NULL;
+	clist *result = NULL;
+	clistiter *it;
+	uint32_t *out = NULL;
+	size_t count = 0;
+	enum imap_status st = IMAP_TEMPFAIL;
+
+	*uids = NULL;
+	*n = 0;
+	if (last_uid == UINT32_MAX)
+		return IMAP_OK; /* nothing can be above */
+	if (!imap_op_begin(c, "search", op_budget(c)))
+		return IMAP_TEMPFAIL;
+	/* last+1:* — "*" is 0 in libetpan. */
+	if ((set = mailimap_set_new_interval(last_uid + 1, 0)) == NULL ||
+	    (key = mailimap_search_key_new_uid(set)) == NULL) {
+		log_warnx("imap: search: out of memory");
+		goto out;
+	}
+	set = NULL; /* owned by key */
+	st = imap_result(c, mailimap_uid_search(c->imap, NULL, key, &result),
+	    "search", IMAP_PROTOCOL);
+	if (st != IMAP_OK)
+		goto out;
+	if (clist_count(result) > 0 &&
+	    (out = calloc((size_t)clist_count(result), sizeof(*out))) == NULL) {
+		log_warn("imap: search");
+		st = IMAP_TEMPFAIL;
+		goto out;
+	}
+	for (it = clist_begin(result); it != NULL; it = clist_next(it)) {
+		uint32_t uid = *(uint32_t *)clist_content(it);
+
+		/* N:* always matches the highest UID, even below N. */
+		if (uid > last_uid)
+			out[count++] = uid;
+	}
+	if (count > 1)
+		qsort(out, count, sizeof(*out), cmp_uid);
+	if (count == 0) {
+		free(out);
+		out = NULL;
+	}
+	*uids = out;
+	*n = count;
+	out = NULL;
+out:
+	free(out);
+	if (result != NULL)
+		mailimap_search_result_free(result);
+	if (key != NULL)
+		mailimap_search_key_free(key);
+	if (set != NULL)
+		mailimap_set_free(set);
+	return st;
+}
+
+/* The UID, size and body (when asked) of one FETCH response. */
+struct fetched {
+	uint32_t uid;
+	uint32_t size;
+	bool has_size;
+	const char *body;
+	size_t len;
+};
+
+static void
+read_msg_att(const struct mailimap_msg_att *att, struct fetched *f)
+{
+	clistiter *it;
+
+	memset(f, 0, sizeof(*f));
+	for (it = clist_begin(att->att_list); it != NULL; it = clist_next(it)) {
+		const struct mailimap_msg_att_item *item = clist_content(it);
+		const struct mailimap_msg_att_static *s;
+
+		if (item->att_type != MAILIMAP_MSG_ATT_ITEM_STATIC)
+			continue;
+		s = item->att_data.att_static;
+		switch (s->att_type) {
+		case MAILIMAP_MSG_ATT_UID:
+			f->uid = s->att_data.att_uid;
+			break;
+		case MAILIMAP_MSG_ATT_RFC822_SIZE:
+			f->size = s->att_data.att_rfc822_size;
+			f->has_size = true;
+			break;
+		case MAILIMAP_MSG_ATT_BODY_SECTION:
+			if (s->att_data.att_body_section != NULL) {
+				f->body =
+				    s->att_data.att_body_section->sec_body_part;
+				f->len =
+				    s->att_data.att_body_section->sec_length;
+			}
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+/* UID FETCH of one batch; the caller frees *result. */
+static enum imap_status
+fetch_batch(struct imap_conn *c, const uint32_t *uids, size_t n, bool body,
+    clist **result)
+{
+	struct mailimap_fetch_type *ft = NULL;
+	struct mailimap_fetch_att *fa;
+	struct mailimap_set *set = NULL;
+	enum imap_status st = IMAP_TEMPFAIL;
+	const char *what = body ? "fetch" : "fetch sizes";
+	long budget = op_budget(c) + (body ? (long)n * c->timeout : 0);
+
+	*result = NULL;
+	if (!imap_op_begin(c, what, budget))
+		return IMAP_TEMPFAIL;
+	if ((set = imap_uid_set(uids, n)) == NULL ||
+	    (ft = mailimap_fetch_type_new_fetch_att_list_empty()) == NULL)
+		goto nomem;
+	if ((fa = mailimap_fetch_att_new_uid()) == NULL)
+		goto nomem;
+	if (mailimap_fetch_type_new_fetch_att_list_add(ft, fa) != 0) {
+		mailimap_fetch_att_free(fa);
+		goto nomem;
+	}
+	if ((fa = mailimap_fetch_att_new_rfc822_size()) == NULL)
+		goto nomem;
+	if (mailimap_fetch_type_new_fetch_att_list_add(ft, fa) != 0) {
+		mailimap_fetch_att_free(fa);
+		goto nomem;
+	}
+	if (body) {
+		struct mailimap_section *sec = mailimap_section_new(NULL);
+
+		/* BODY.PEEK[]: fetching must not set \Seen. */
+		if (sec == NULL)
+			goto nomem;
+		if ((fa = mailimap_fetch_att_new_body_peek_section(sec)) ==
+		    NULL) {
+			mailimap_section_free(sec);
+			goto nomem;
+		}
+		if (mailimap_fetch_type_new_fetch_att_list_add(ft, fa) != 0) {
+			mailimap_fetch_att_free(fa);
+			goto nomem;
+		}
+	}
+	st = imap_result(c, mailimap_uid_fetch(c->imap, set, ft, result), what,
+	    IMAP_PROTOCOL);
+	goto out;
+nomem:
+	log_warnx("imap: %s: out of memory", what);
+	st = IMAP_TEMPFAIL;
+out:
+	if (ft != NULL)
+		mailimap_fetch_type_free(ft);
+	if (set != NULL)
+		mailimap_set_free(set);
+	return st;
+}
+
+enum imap_status
+imap_fetch_sizes(
+    struct imap_conn *c, const uint32_t *uids, size_t n, uint32_t *sizes)
+{
+	size_t off, i;
+
+	for (i = 0; i < n; i++)
+		sizes[i] = IMAP_SIZE_GONE;
+	for (off = 0; off < n; off += IMAP_BATCH) {
+		size_t k = n - off < IMAP_BATCH ? n - off : IMAP_BATCH;
+		clist *result = NULL;
+		clistiter *it;
+		enum imap_status st;
+
+		st = fetch_batch(c, uids + off, k, false, &result);
+		if (st != IMAP_OK) {
+			if (result != NULL)
+				mailimap_fetch_list_free(result);
+			return st;
+		}
+		for (it = clist_begin(result); it != NULL;
+		     it = clist_next(it)) {
+			struct fetched f;
+
+			read_msg_att(clist_content(it), &f);
+			if (!f.has_size || f.size == IMAP_SIZE_GONE)
+				continue;
+			/* Unsolicited or unknown UIDs are ignored. */
+			for (i = off; i < off + k; i++)
+				if (uids[i] == f.uid)
+					sizes[i] = f.size;
+		}
+		mailimap_fetch_list_free(result);
+	}
+	return IMAP_OK;
+}
+
+static bool
+in_batch(const uint32_t *uids, size_t n, uint32_t uid)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (uids[i] == uid)
+			return true;
+	return false;
+}
+
+enum imap_status
+imap_fetch(struct imap_conn *c, const uint32_t *uids, size_t n,
+    imap_fetch_cb *cb, void *arg)
+{
+	size_t off;
+
+	for (off = 0; off < n; off += IMAP_BODY_BATCH) {
+		size_t k =
+		    n - off < IMAP_BODY_BATCH ? n - off : IMAP_BODY_BATCH;
+		clist *result = NULL;
+		clistiter *it;
+		enum imap_status st;
+
+		st = fetch_batch(c, uids + off, k, true, &result);
+		for (it = st == IMAP_OK ? clist_begin(result) : NULL;
+		     it != NULL; it = clist_next(it)) {
+			struct fetched f;
+
+			read_msg_att(clist_content(it), &f);
+			/*
+			 * A FETCH without a body is a flag change someone
+			 * else made (unsolicited); one for a UID we did not
+			 * ask for is not ours to handle.
+			 */
+			if (f.body == NULL || !in_batch(uids + off, k, f.uid))
+				continue;
+			if (cb(arg, f.uid, f.body, f.len) != 0) {
+				st = IMAP_ABORTED;
+				break;
+			}
+		}
+		if (result != NULL)
+			mailimap_fetch_list_free(result);
+		if (st != IMAP_OK)
+			return st;
+	}
+	return IMAP_OK;
+}
+
+/* UID STORE +FLAGS.SILENT ('flag') on one batch. */
+static enum imap_status
+store_flag(struct imap_conn *c, struct mailimap_set *set,
+    struct mailimap_flag *flag, const char *what)
+{
+	struct mailimap_flag_list *fl = NULL;
+	struct mailimap_store_att_flags *sa = NULL;
+	enum imap_status st;
+
+	if (flag == NULL || (fl = mailimap_flag_list_new_empty()) == NULL) {
+		if (flag != NULL)
+			mailimap_flag_free(flag);
+		goto nomem;
+	}
+	if (mailimap_flag_list_add(fl, flag) != 0) {
+		mailimap_flag_free(flag);
+		goto nomem;
+	}
+	if ((sa = mailimap_store_att_flags_new_add_flags_silent(fl)) == NULL)
+		goto nomem;
+	fl = NULL;
+	st = imap_result(
+	    c, mailimap_uid_store(c->imap, set, sa), what, IMAP_PROTOCOL);
+	mailimap_store_att_flags_free(sa);
+	return st;
+nomem:
+	if (fl != NULL)
+		mailimap_flag_list_free(fl);
+	log_warnx("imap: %s: out of memory", what);
+	return IMAP_TEMPFAIL;
+}
+
+enum imap_status
+imap_add_keyword(
+    struct imap_conn *c, const uint32_t *uids, size_t n, const char *keyword)
+{
+	size_t off;
+
+	for (off = 0; off < n; off += IMAP_BATCH) {
+		size_t k = n - off < IMAP_BATCH ? n - off : IMAP_BATCH;
+		struct mailimap_set *set;
+		char *kw;
+		enum imap_status st;
+
+		if (!imap_op_begin(c, "store", op_budget(c)))
+			return IMAP_TEMPFAIL;
+		if ((set = imap_uid_set(uids + off, k)) == NULL ||
+		    (kw = strdup(keyword)) == NULL) {
+			if (set != NULL)
+				mailimap_set_free(set);
+			log_warnx("imap: store: out of memory");
+			return IMAP_TEMPFAIL;
+		}
+		st = store_flag(c, set, mailimap_flag_new_flag_keyword(kw),
+		    "store keyword");
+		mailimap_set_free(set);
+		if (st != IMAP_OK)
+			return st;
+	}
+	return IMAP_OK;
+}
+
+enum imap_status
+imap_ensure_mailbox(struct imap_conn *c, const char *mailbox)
+{
+	clist *list = NULL;
+	enum imap_status st;
+	int count;
+
+	/* CREATE on an existing folder is an error: look first. */
+	st = imap_result(c, mailimap_list(c->imap, "", mailbox, &list), "list",
+	    IMAP_PROTOCOL);
+	count = list != NULL ? clist_count(list) : 0;
+	if (list != NULL)
+		mailimap_list_result_free(list);
+	if (st != IMAP_OK || count > 0)
+		return st;
+	return imap_result(
+	    c, mailimap_create(c->imap, mailbox), "create", IMAP_PROTOCOL);
+}
+
+enum imap_status
+imap_move_by_copy(struct imap_conn *c, struct mailimap_set *set,
+    const char *mailbox, bool uidplus)
+{
+	enum imap_status st;
+
+	st = imap_result(
+	    c, mailimap_uid_copy(c->imap, set, mailbox), "copy", IMAP_PROTOCOL);
+	if (st != IMAP_OK)
+		return st;
+	st = store_flag(c, set, mailimap_flag_new_deleted(), "store deleted");
+	if (st != IMAP_OK)
+		return st;
+	if (uidplus)
+		return imap_result(c, mailimap_uid_expunge(c->imap, set),
+		    "uid expunge", IMAP_PROTOCOL);
+	return imap_result(
+	    c, mailimap_expunge(c->imap), "expunge", IMAP_PROTOCOL);
+}
+
+/*
+ * Folder names in the configuration use '/' between levels, as users
+ * write them; servers use their own delimiter ('.' for dovecot's Maildir++,
+ * '/' for others), which LIST "" "" tells.  'out' gets the server's name.
+ */
+static enum imap_status
+server_name(struct imap_conn *c, const char *name, char *out, size_t outlen)
+{
+	clist *list = NULL;
+	enum imap_status st;
+	char delim = '/';
+
+	if (strlen(name) >= outlen) {
+		log_warnx("imap: folder name too long: %s", name);
+		return IMAP_PROTOCOL;
+	}
+	st = imap_result(
+	    c, mailimap_list(c->imap, "", "", &list), "list", IMAP_PROTOCOL);
+	if (st == IMAP_OK && list != NULL && clist_count(list) > 0) {
+		struct mailimap_mailbox_list *mb =
+		    clist_content(clist_begin(list));
+		if (mb->mb_delimiter != '\0')
+			delim = mb->mb_delimiter;
+	}
+	if (list != NULL)
+		mailimap_list_result_free(list);
+	if (st != IMAP_OK)
+		return st;
+	for (size_t i = 0; name[i] != '\0'; i++)
+		out[i] = name[i] == '/' ? delim : name[i];
+	out[strlen(name)] = '\0';
+	return IMAP_OK;
+}
+
+enum imap_status
+imap_move(
+    struct imap_conn *c, const uint32_t *uids, size_t n, const char *folder)
+{
+	enum imap_status st;
+	bool has_move, has_uidplus;
+	char mailbox[1024];
+	size_t off;
+
+	if (n == 0)
+		return IMAP_OK;
+	if (!imap_op_begin(c, "move", op_budget(c)))
+		return IMAP_TEMPFAIL;
+	if ((st = server_name(c, folder, mailbox, sizeof mailbox)) != IMAP_OK)
+		return st;
+	if ((st = imap_ensure_mailbox(c, mailbox)) != IMAP_OK)
+		return st;
+	has_move = mailimap_has_extension(c->imap, "MOVE");
+	has_uidplus = mailimap_has_extension(c->imap, "UIDPLUS");
+	for (off = 0; off < n; off += IMAP_BATCH) {
+		size_t k = n - off < IMAP_BATCH ? n - off : IMAP_BATCH;
+		struct mailimap_set *set;
+
+		if (!imap_op_begin(c, "move", op_budget(c)))
+			return IMAP_TEMPFAIL;
+		if ((set = imap_uid_set(uids + off, k)) == NULL) {
+			log_warnx("imap: move: out of memory");
+			return IMAP_TEMPFAIL;
+		}
+		if (has_move)
+			st = imap_result(c,
+			    mailimap_uid_move(c->imap, set, mailbox), "move",
+			    IMAP_PROTOCOL);
+		else
+			st = imap_move_by_copy(c, set, mailbox, has_uidplus);
+		mailimap_set_free(set);
+		if (st != IMAP_OK)
+			return st;
+	}
+	return IMAP_OK;
+}
+
+enum imap_status
+imap_append(
+    struct imap_conn *c, const char *mailbox, const char *data, size_t len)
+{
+	/* One more timeout per MiB sent: a big message is slow to upload. */
+	if (!imap_op_begin(
+		c, "append", op_budget(c) + (long)(len >> 20) * c->timeout))
+		return IMAP_TEMPFAIL;
+	return imap_result(c,
+	    mailimap_append(c->imap, mailbox, NULL, NULL, data, len), "append",
+	    IMAP_PROTOCOL);
+}

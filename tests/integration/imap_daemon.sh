@@ -1,0 +1,55 @@
+#!/bin/bash
+# The long-running daemon: IDLE sees new mail within 5 seconds; SIGTERM
+# ends it with 0; a restarted server is reconnected to and nothing is
+# lost; a mailbox deleted and recreated (new UIDVALIDITY) with the same
+# messages counts nothing twice.
+. "$PLEDGED_SOURCE_DIR/tests/integration/imaplib.bash"
+
+mk() { printf 'From: %s@artists.example\r\nSubject: I pledge\r\nMessage-ID: <%s@x>\r\n\r\nin\r\n' "$1" "$1" >"$t/$1.eml"; }
+wait_rows() { # n seconds
+	local i=0
+	while [ "$(sql 'SELECT count(*) FROM audit' 2>/dev/null || echo 0)" -lt "$1" ]; do
+		i=$((i + 1)); [ $i -gt $(($2 * 10)) ] && return 1
+		sleep 0.1
+	done
+}
+
+mk one; deliver "$t/one.eml"
+"$PLEDGED" --config "$t/p.conf" --verbose 2>"$t/daemon.log" &
+daemon_pid=$!
+check "daemon takes the backlog" wait_rows 1 10
+sleep 1 # let it enter IDLE
+mk two; start=$(date +%s.%N); deliver "$t/two.eml"
+check "IDLE: new mail recorded within 5 s" wait_rows 2 5
+check "IDLE was used" grep -qi 'idling' "$t/daemon.log" || cat "$t/daemon.log" >&2
+
+# dovecot restarted under the daemon: it reconnects, nothing is lost.
+sh "$PLEDGED_SOURCE_DIR/contrib/testenv/dovecot.sh" stop "$t/dc"
+dovecot -c "$CONF"
+mk three; deliver "$t/three.eml"
+check "after a server restart: recovered" wait_rows 3 40
+
+kill -TERM "$daemon_pid"
+rc=0; wait "$daemon_pid" || rc=$?
+daemon_pid=
+check "SIGTERM: exit 0" test "$rc" = 0
+check "each message once" test "$(sql 'SELECT count(*) FROM audit')" = 3
+
+# A new mailbox under the old name, with the same messages.
+write_conf "mailbox = Campaign"
+doveadm mailbox create -u "$USER" Campaign
+for m in one two three; do doveadm save -u "$USER" -m Campaign <"$t/$m.eml"; done
+"$PLEDGED" --config "$t/p.conf" --once 2>/dev/null
+pledges=$(sql "SELECT count(*) FROM pledge")
+uv1=$(sql "SELECT uidvalidity FROM mailbox_state WHERE mailbox = 'Campaign'")
+doveadm mailbox delete -u "$USER" Campaign
+doveadm mailbox create -u "$USER" Campaign
+for m in one two three; do doveadm save -u "$USER" -m Campaign <"$t/$m.eml"; done
+rc=0; "$PLEDGED" --config "$t/p.conf" --once 2>/dev/null || rc=$?
+uv2=$(sql "SELECT uidvalidity FROM mailbox_state WHERE mailbox = 'Campaign'")
+check "recreated mailbox: exit 0" test "$rc" = 0
+check "recreated mailbox: new UIDVALIDITY seen" test "$uv1" != "$uv2"
+check "recreated mailbox: no pledge counted twice" test "$(sql "SELECT count(*) FROM pledge")" = "$pledges"
+check "recreated mailbox: copies recorded as duplicates" \
+    test "$(sql "SELECT count(*) FROM audit WHERE mailbox = 'Campaign' AND uidvalidity = $uv2 AND reason = 'duplicate'")" = 3
+finish

@@ -1,0 +1,98 @@
+# Shared by the tests/integration/imap_*.sh end-to-end tests: a private
+# dovecot (contrib/testenv/dovecot.sh), a key pair, a configuration, and
+# helpers to deliver mail and to check results.  Source it from bash.
+set -eu
+t=$(mktemp -d /tmp/pledged-it-XXXXXX)
+chmod 755 "$t"
+pass=0 fail=0
+cleanup() {
+	[ -n "${daemon_pid:-}" ] && kill "$daemon_pid" 2>/dev/null || :
+	sh "$PLEDGED_SOURCE_DIR/contrib/testenv/dovecot.sh" stop "$t/dc" >/dev/null 2>&1 || :
+	rm -rf "$t"
+}
+trap cleanup EXIT
+[ -n "${KEEP:-}" ] && trap - EXIT
+check() {
+	local what=$1; shift
+	if "$@"; then pass=$((pass + 1)); else echo "FAIL: $what" >&2; fail=$((fail + 1)); fi
+}
+finish() {
+	echo "$(basename "$0" .sh): $pass passed, $fail failed"
+	test "$fail" = 0
+}
+
+PLEDGED_TEST_OWNER_PID=$$ sh "$PLEDGED_SOURCE_DIR/contrib/testenv/dovecot.sh" start "$t/dc" >/dev/null
+. "$t/dc/env"
+doveadm() { command doveadm -c "$CONF" "$@"; }
+
+pub=$("$PLEDGECTL" keygen --out "$t/k.key" | sed -n 's/^public_keys = //p')
+cp "$PASSWORD_FILE" "$t/imap.password"
+chmod 600 "$t/imap.password"
+
+# write_conf [extra [imap] lines...]
+write_conf() {
+	{
+		echo "[imap]"
+		echo "host = ${IMAP_HOST:-localhost}"
+		echo "port = $IMAPS_PORT"
+		echo "tls = implicit"
+		echo "ca_file = ${IMAP_CA:-$CA_FILE}"
+		echo "user = $USER"
+		echo "password_file = $t/imap.password"
+		echo "timeout = ${IMAP_TIMEOUT:-5}"
+		for l in "$@"; do echo "$l"; done
+		echo "[store]"
+		echo "database = $t/p.db"
+		echo "[tokens]"
+		echo "campaign = nomusicforice"
+		echo "public_keys = $pub"
+		echo "secret_key_file = $t/k.key"
+		echo "[daemon]"
+		echo "lock_file = $t/lock"
+		echo "log = stderr"
+		echo "poll_interval = 1"
+	} >"$t/p.conf"
+}
+write_conf
+
+# deliver FILE... into the campaign INBOX, in order (UIDs follow names).
+seq_no=0
+deliver() {
+	local f
+	for f in "$@"; do
+		seq_no=$((seq_no + 1))
+		local name
+		name=$(printf '%010d.%06d.pledgedtest' "$(date +%s)" "$seq_no")
+		cp "$f" "$MAILDIR/tmp/$name"
+		chown "$MAIL_UID:$MAIL_GID" "$MAILDIR/tmp/$name"
+		mv "$MAILDIR/tmp/$name" "$MAILDIR/new/$name"
+	done
+}
+
+# sample: the sample campaign mailbox into $t/mail, expectations in
+# $t/expected (one "NAME DECISION" line per message, in UID order).
+sample() {
+	sh "$PLEDGED_SOURCE_DIR/contrib/testenv/sample-mail.sh" "$PLEDGECTL" \
+	    "$t/p.conf" "$t/mail" >"$t/expected"
+}
+
+sql() { sqlite3 "$t/p.db" "$@"; }
+
+# The decisions recorded for mailbox $1, one "outcome[/reason][ phase N]"
+# per UID in UID order.
+decisions() {
+	sql "SELECT outcome || coalesce('/' || reason, '') ||
+	    coalesce(' phase ' || phase, '') FROM audit WHERE mailbox = '$1'
+	    ORDER BY uid"
+}
+expected_decisions() {
+	sed 's/^[^ ]* //' "$t/expected"
+}
+# UIDs of mailbox $1 that carry keyword $2.
+uids_with() {
+	doveadm fetch -u "$USER" 'uid flags' mailbox "$1" 2>/dev/null |
+	    awk -v kw="$2" '/^uid:/ { uid = $2 } /^flags:/ { for (i = 2; i <= NF; i++) if ($i == kw) print uid }'
+}
+count_in() {
+	doveadm search -u "$USER" mailbox "$1" all 2>/dev/null | wc -l
+}
