@@ -161,10 +161,28 @@ struct batch {
 	uint32_t uidvalidity;
 	struct actions act;
 	size_t decided; /* messages given a decision in this batch */
+	/* New pledges, for auto_confirm after the COMMIT. */
+	char (*pledges)[CLASSIFY_ADDR_MAX + 1];
+	size_t n_pledges, cap_pledges;
 	int rc;
 	size_t counts[OUTCOME_IGNORE + 1];
 	size_t seen;
 };
+
+static int
+batch_add_pledge(struct batch *b, const char *address)
+{
+	if (b->n_pledges == b->cap_pledges) {
+		size_t cap = b->cap_pledges ? b->cap_pledges * 2 : 16;
+		void *p = realloc(b->pledges, cap * sizeof *b->pledges);
+		if (p == NULL)
+			return -1;
+		b->pledges = p;
+		b->cap_pledges = cap;
+	}
+	snprintf(b->pledges[b->n_pledges++], sizeof *b->pledges, "%s", address);
+	return 0;
+}
 
 static void
 batch_note(struct batch *b, uint32_t uid, enum pipeline_status ps,
@@ -188,6 +206,10 @@ batch_note(struct batch *b, uint32_t uid, enum pipeline_status ps,
 			engine_print_decision(stdout, what, d);
 		return;
 	}
+	if (ps == PIPELINE_RECORDED && d->result.outcome == OUTCOME_PLEDGE &&
+	    b->e->requests != NULL &&
+	    batch_add_pledge(b, d->result.artist) == -1)
+		b->rc = EX_OSERR;
 	/* A message decided earlier has its own pending mark (or none). */
 	if (ps == PIPELINE_RECORDED &&
 	    actions_add(&b->act, uid, d->result.outcome == OUTCOME_REVIEW) ==
@@ -278,6 +300,7 @@ run_batch(struct imap_conn *c, const struct config *cfg, struct batch *b,
 	int rc;
 
 	b->act.n_done = b->act.n_review = 0;
+	b->n_pledges = 0;
 	if (e->dry_run)
 		return batch_decide(c, b, uids, n);
 	if (store_begin(e->store) != STORE_OK)
@@ -294,7 +317,11 @@ run_batch(struct imap_conn *c, const struct config *cfg, struct batch *b,
 		return EX_IOERR;
 	}
 	log_debug("poll: %s: committed %zu messages", b->mailbox, n);
-	return actions_run(c, e, cfg, b->uidvalidity, &b->act);
+	rc = actions_run(c, e, cfg, b->uidvalidity, &b->act);
+	/* Requests go out only for pledges now safely recorded. */
+	for (size_t i = 0; i < b->n_pledges; i++)
+		engine_auto_confirm(e, b->pledges[i]);
+	return rc;
 }
 
 static void
@@ -355,6 +382,7 @@ poll_pass(struct imap_conn *c, struct engine *e, const struct config *cfg,
 	}
 	log_summary(&b, n);
 	actions_free(&b.act);
+	free(b.pledges);
 	free(uids);
 	return rc;
 }
