@@ -61,8 +61,10 @@ imap_idle_wait(struct imap_conn *c, int seconds, bool *activity)
 			pfd.events = POLLIN;
 			pfd.revents = 0;
 			r = poll(&pfd, 1, (int)ms);
-			if (r == -1 && errno == EINTR && ms > 0)
-				continue;
+			/* A signal ends the wait: the caller decides whether
+			 * to stop, reload or idle again. */
+			if (r == -1 && errno == EINTR)
+				r = 0;
 			break;
 		}
 		if (r == -1) {

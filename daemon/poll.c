@@ -451,26 +451,19 @@ nap(int secs, volatile sig_atomic_t *stop, volatile sig_atomic_t *reload)
 }
 
 /*
- * IDLE is re-issued well within the 29 minutes of RFC 2177, in short
- * slices so that a signal is noticed.
+ * IDLE is re-issued well within the 29 minutes of RFC 2177.  A signal
+ * (stop, reload) ends the wait early.
  */
-#define IDLE_SLICE 60
 #define IDLE_SECONDS (25 * 60)
 #define BACKOFF_MAX 900
 
 static enum imap_status
-idle(struct imap_conn *c, volatile sig_atomic_t *stop,
-    volatile sig_atomic_t *reload)
+idle(struct imap_conn *c)
 {
-	enum imap_status st = IMAP_OK;
 	bool activity = false;
 
 	log_debug("poll: idling");
-	for (int waited = 0; waited < IDLE_SECONDS && !activity && !*stop &&
-	     !*reload && st == IMAP_OK;
-	     waited += IDLE_SLICE)
-		st = imap_idle_wait(c, IDLE_SLICE, &activity);
-	return st;
+	return imap_idle_wait(c, IDLE_SECONDS, &activity);
 }
 
 int
@@ -503,7 +496,7 @@ poll_daemon(struct engine *e, const struct config *cfg,
 		backoff = 0;
 		if (cfg->daemon.idle && imap_has_idle(c)) {
 			/* Any IDLE trouble: reconnect, then search again. */
-			if (idle(c, stop, reload) != IMAP_OK) {
+			if (idle(c) != IMAP_OK) {
 				imap_close(c);
 				c = NULL;
 			}

@@ -154,7 +154,8 @@ bool imap_has_idle(struct imap_conn *c);
  * IDLE on the selected mailbox for at most 'seconds' (keep it well under
  * 29 minutes).  *activity is true when the server sent something (new
  * mail, expunges, flags): run the search again either way, since an IDLE
- * notice can be lost.  Any error returns IMAP_TEMPFAIL: reconnect.
+ * notice can be lost.  A signal (EINTR) ends the wait early, with
+ * IMAP_OK and no activity.  Any error returns IMAP_TEMPFAIL: reconnect.
  */
 enum imap_status imap_idle_wait(
     struct imap_conn *c, int seconds, bool *activity);

@@ -29,27 +29,44 @@ dovecot -c "$CONF"
 mk three; deliver "$t/three.eml"
 check "after a server restart: recovered" wait_rows 3 40
 
+# SIGHUP re-reads the configuration; a broken one is refused and the
+# running one kept.
+kill -HUP "$daemon_pid"
+sleep 1
+cp "$t/p.conf" "$t/p.conf.good"
+echo "bogus = 1" >>"$t/p.conf"
+kill -HUP "$daemon_pid"
+sleep 1
+mv "$t/p.conf.good" "$t/p.conf"
+check "SIGHUP: reloaded" grep -q 'configuration reloaded' "$t/daemon.log"
+check "SIGHUP with a broken file: kept running" grep -q 'not reloaded, keeping' "$t/daemon.log"
+mk four; deliver "$t/four.eml"
+check "after the reloads: still recording" wait_rows 4 10
+
+sleep 1 # back in IDLE
+start=$(date +%s)
 kill -TERM "$daemon_pid"
 rc=0; wait "$daemon_pid" || rc=$?
 daemon_pid=
 check "SIGTERM: exit 0" test "$rc" = 0
-check "each message once" test "$(sql 'SELECT count(*) FROM audit')" = 3
+check "SIGTERM ends IDLE at once" test $(( $(date +%s) - start )) -le 3
+check "each message once" test "$(sql 'SELECT count(*) FROM audit')" = 4
 
 # A new mailbox under the old name, with the same messages.
 write_conf "mailbox = Campaign"
 doveadm mailbox create -u "$USER" Campaign
-for m in one two three; do doveadm save -u "$USER" -m Campaign <"$t/$m.eml"; done
+for m in one two three four; do doveadm save -u "$USER" -m Campaign <"$t/$m.eml"; done
 "$PLEDGED" --config "$t/p.conf" --once 2>/dev/null
 pledges=$(sql "SELECT count(*) FROM pledge")
 uv1=$(sql "SELECT uidvalidity FROM mailbox_state WHERE mailbox = 'Campaign'")
 doveadm mailbox delete -u "$USER" Campaign
 doveadm mailbox create -u "$USER" Campaign
-for m in one two three; do doveadm save -u "$USER" -m Campaign <"$t/$m.eml"; done
+for m in one two three four; do doveadm save -u "$USER" -m Campaign <"$t/$m.eml"; done
 rc=0; "$PLEDGED" --config "$t/p.conf" --once 2>/dev/null || rc=$?
 uv2=$(sql "SELECT uidvalidity FROM mailbox_state WHERE mailbox = 'Campaign'")
 check "recreated mailbox: exit 0" test "$rc" = 0
 check "recreated mailbox: new UIDVALIDITY seen" test "$uv1" != "$uv2"
 check "recreated mailbox: no pledge counted twice" test "$(sql "SELECT count(*) FROM pledge")" = "$pledges"
 check "recreated mailbox: copies recorded as duplicates" \
-    test "$(sql "SELECT count(*) FROM audit WHERE mailbox = 'Campaign' AND uidvalidity = $uv2 AND reason = 'duplicate'")" = 3
+    test "$(sql "SELECT count(*) FROM audit WHERE mailbox = 'Campaign' AND uidvalidity = $uv2 AND reason = 'duplicate'")" = 4
 finish
