@@ -4,6 +4,7 @@
  * main and pledged.c call exit().
  */
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +45,9 @@ main(int argc, char **argv)
 	int ch;
 
 	log_init("pledgectl", LOG_TO_STDERR, false);
+	/* A closed pipe (pledgectl export | head) or a server that hangs up
+	 * mid-send is an error return, not a silent death. */
+	signal(SIGPIPE, SIG_IGN);
 	/* '+': stop at the subcommand, whose options are its own. */
 	while ((ch = getopt_long(argc, argv, "+c:hV", opts, NULL)) != -1) {
 		switch (ch) {
