@@ -590,7 +590,7 @@ store_artist_forget_id(
 	    " WHERE instr(lower(last_error), ?2)"
 	    " OR instr(lower(request_message_id), ?2)",
 	    ("UPDATE artist SET address = NULL, display_name = NULL,"
-		" forgotten_at = ?3 WHERE id = ?1"),
+	     " forgotten_at = ?3 WHERE id = ?1"),
 	};
 	enum store_status rc;
 	char *lower = NULL;

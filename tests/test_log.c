@@ -57,9 +57,10 @@ test_stderr_lines(void **state)
 	char *text = capture_stderr(emit_quiet);
 
 	(void)state;
-	assert_string_equal(text, "test: hello 42\n"
-				  "test: open x: No such file or directory\n"
-				  "test: plain\n");
+	assert_string_equal(text,
+	    "test: hello 42\n"
+	    "test: open x: No such file or directory\n"
+	    "test: plain\n");
 	free(text);
 }
 
@@ -77,8 +78,8 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_stderr_lines),
-		cmocka_unit_test(test_verbose),
+	    cmocka_unit_test(test_stderr_lines),
+	    cmocka_unit_test(test_verbose),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

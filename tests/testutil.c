@@ -28,7 +28,7 @@ tu_mkdtemp(const char *tag)
 void
 tu_rmtree(const char *dir)
 {
-	char *argv[] = { "rm", "-rf", NULL, NULL };
+	char *argv[] = {"rm", "-rf", NULL, NULL};
 
 	if (dir == NULL)
 		return;
@@ -121,7 +121,7 @@ int
 tu_run(char *const argv[], const char *in, char **out, char **err)
 {
 	int pin[2], pout[2], perr[2], status;
-	struct capture cap[2] = { { -1, NULL, 0, 0 }, { -1, NULL, 0, 0 } };
+	struct capture cap[2] = {{-1, NULL, 0, 0}, {-1, NULL, 0, 0}};
 	size_t inlen = in != NULL ? strlen(in) : 0, off = 0;
 	pid_t pid;
 
@@ -154,8 +154,8 @@ tu_run(char *const argv[], const char *in, char **out, char **err)
 	cap[0].fd = pout[0];
 	cap[1].fd = perr[0];
 	while (cap[0].fd != -1 || cap[1].fd != -1) {
-		struct pollfd pfd[2] = { { cap[0].fd, POLLIN, 0 },
-			{ cap[1].fd, POLLIN, 0 } };
+		struct pollfd pfd[2] = {
+		    {cap[0].fd, POLLIN, 0}, {cap[1].fd, POLLIN, 0}};
 		if (poll(pfd, 2, -1) == -1 && errno != EINTR)
 			fail_msg("poll: %s", strerror(errno));
 		for (int i = 0; i < 2; i++)
