@@ -31,15 +31,20 @@ check "after a server restart: recovered" wait_rows 3 40
 
 # SIGHUP re-reads the configuration; a broken one is refused and the
 # running one kept.
+wait_log() { # pattern seconds
+	local i=0
+	until grep -q "$1" "$t/daemon.log"; do
+		i=$((i + 1)); [ $i -gt $(($2 * 10)) ] && return 1
+		sleep 0.1
+	done
+}
 kill -HUP "$daemon_pid"
-sleep 1
+check "SIGHUP: reloaded" wait_log 'configuration reloaded' 10
 cp "$t/p.conf" "$t/p.conf.good"
 echo "bogus = 1" >>"$t/p.conf"
 kill -HUP "$daemon_pid"
-sleep 1
+check "SIGHUP with a broken file: kept running" wait_log 'not reloaded, keeping' 10
 mv "$t/p.conf.good" "$t/p.conf"
-check "SIGHUP: reloaded" grep -q 'configuration reloaded' "$t/daemon.log"
-check "SIGHUP with a broken file: kept running" grep -q 'not reloaded, keeping' "$t/daemon.log"
 mk four; deliver "$t/four.eml"
 check "after the reloads: still recording" wait_rows 4 10
 

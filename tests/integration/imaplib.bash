@@ -1,31 +1,14 @@
 # Shared by the tests/integration/imap_*.sh end-to-end tests: a private
 # dovecot (contrib/testenv/dovecot.sh), a key pair, a configuration, and
 # helpers to deliver mail and to check results.  Source it from bash.
-set -eu
-t=$(mktemp -d /tmp/pledged-it-XXXXXX)
-chmod 755 "$t"
-pass=0 fail=0
-cleanup() {
-	[ -n "${daemon_pid:-}" ] && kill "$daemon_pid" 2>/dev/null || :
-	sh "$PLEDGED_SOURCE_DIR/contrib/testenv/dovecot.sh" stop "$t/dc" >/dev/null 2>&1 || :
-	rm -rf "$t"
-}
-trap cleanup EXIT
-[ -n "${KEEP:-}" ] && trap - EXIT
-check() {
-	local what=$1; shift
-	if "$@"; then pass=$((pass + 1)); else echo "FAIL: $what" >&2; fail=$((fail + 1)); fi
-}
-finish() {
-	echo "$(basename "$0" .sh): $pass passed, $fail failed"
-	test "$fail" = 0
-}
+. "$PLEDGED_SOURCE_DIR/tests/integration/common.bash"
+at_exit='[ -n "${daemon_pid:-}" ] && kill "$daemon_pid" 2>/dev/null || :
+    sh "$PLEDGED_SOURCE_DIR/contrib/testenv/dovecot.sh" stop "$t/dc" >/dev/null 2>&1 || :'
 
 PLEDGED_TEST_OWNER_PID=$$ sh "$PLEDGED_SOURCE_DIR/contrib/testenv/dovecot.sh" start "$t/dc" >/dev/null
 . "$t/dc/env"
 doveadm() { command doveadm -c "$CONF" "$@"; }
 
-pub=$("$PLEDGECTL" keygen --out "$t/k.key" | sed -n 's/^public_keys = //p')
 cp "$PASSWORD_FILE" "$t/imap.password"
 chmod 600 "$t/imap.password"
 
@@ -41,16 +24,7 @@ write_conf() {
 		echo "password_file = $t/imap.password"
 		echo "timeout = ${IMAP_TIMEOUT:-5}"
 		for l in "$@"; do echo "$l"; done
-		echo "[store]"
-		echo "database = $t/p.db"
-		echo "[tokens]"
-		echo "campaign = nomusicforice"
-		echo "public_keys = $pub"
-		echo "secret_key_file = $t/k.key"
-		echo "[daemon]"
-		echo "lock_file = $t/lock"
-		echo "log = stderr"
-		echo "poll_interval = 1"
+		base_conf
 	} >"$t/p.conf"
 }
 write_conf
@@ -76,7 +50,6 @@ sample() {
 	    "$t/p.conf" "$t/mail" >"$t/expected"
 }
 
-sql() { sqlite3 "$t/p.db" "$@"; }
 
 # The decisions recorded for mailbox $1, one "outcome[/reason][ phase N]"
 # per UID in UID order.

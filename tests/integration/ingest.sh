@@ -2,26 +2,8 @@
 # pledged ingest end to end: crafted messages with a token issued by
 # pledgectl, decisions recorded, a second ingest changes nothing, dry-run
 # writes nothing, exit codes for unreadable and unparseable input.
-set -eu
-t=$(mktemp -d /tmp/pledged-ingest-XXXXXX)
-trap 'rm -rf "$t"' EXIT
-pass=0 fail=0
-check() {
-	local what=$1; shift
-	if "$@"; then pass=$((pass + 1)); else echo "FAIL: $what" >&2; fail=$((fail + 1)); fi
-}
-
-pub=$("$PLEDGECTL" keygen --out "$t/k.key" | sed -n 's/^public_keys = //p')
-cat >"$t/p.conf" <<CONF
-[store]
-database = $t/p.db
-[tokens]
-campaign = nomusicforice
-public_keys = $pub
-secret_key_file = $t/k.key
-[daemon]
-lock_file = $t/lock
-CONF
+. "$PLEDGED_SOURCE_DIR/tests/integration/common.bash"
+base_conf >"$t/p.conf"
 tok=$("$PLEDGECTL" --config "$t/p.conf" issue --phase 2 --to artist@example.org 2>/dev/null)
 
 printf 'From: Artist <artist@example.org>\r\nSubject: I pledge\r\nMessage-ID: <p1@example.org>\r\n\r\nCount me in.\r\n' >"$t/1.eml"
@@ -33,23 +15,23 @@ printf 'From: a@b.c\nContent-Type: multipart/mixed; boundary="\\""\n\n--"\nx\n' 
 out=$("$PLEDGED" --config "$t/p.conf" --dry-run ingest "$t/1.eml" "$t/2.eml" 2>&1)
 check "dry-run prints the pledge" grep -q "1.eml: pledge artist@example.org" <<<"$out"
 check "dry-run prints the confirmation" grep -q "2.eml: confirm phase 2 artist@example.org" <<<"$out"
-check "dry-run wrote no audit row" test "$(sqlite3 "$t/p.db" 'SELECT count(*) FROM audit')" = 0
+check "dry-run wrote no audit row" test "$(sql 'SELECT count(*) FROM audit')" = 0
 
 rc=0; out=$("$PLEDGED" --config "$t/p.conf" ingest "$t/1.eml" "$t/2.eml" "$t/3.eml" "$t/4.eml" "$t/missing.eml" 2>"$t/err") || rc=$?
 check "exit 66 for the unreadable file" test "$rc" = 66
 check "missing file named on stderr" grep -q "missing.eml" "$t/err"
 check "bounce ignored" grep -q "3.eml: ignore/bounce" <<<"$out"
 check "unparseable rejected" grep -q "4.eml: reject/unparseable" <<<"$out"
-rows=$(sqlite3 "$t/p.db" "SELECT outcome || '/' || coalesce(reason, '') || '/' || coalesce(phase, '') FROM audit ORDER BY id" | tr '\n' ' ')
+rows=$(sql "SELECT outcome || '/' || coalesce(reason, '') || '/' || coalesce(phase, '') FROM audit ORDER BY id" | tr '\n' ' ')
 check "audit rows in order" test "$rows" = "pledge// confirm//2 ignore/bounce/ reject/unparseable/ "
-check "pledge state" test "$(sqlite3 "$t/p.db" "SELECT state FROM pledge")" = received
-check "phase-2 confirmation" test "$(sqlite3 "$t/p.db" "SELECT phase || kind FROM confirmation")" = 2confirm
+check "pledge state" test "$(sql "SELECT state FROM pledge")" = received
+check "phase-2 confirmation" test "$(sql "SELECT phase || kind FROM confirmation")" = 2confirm
 
-dump=$(sqlite3 "$t/p.db" .dump | md5sum)
+dump=$(sql .dump | md5sum)
 rc=0; out=$("$PLEDGED" --config "$t/p.conf" ingest "$t/1.eml" "$t/2.eml" "$t/3.eml" "$t/4.eml" 2>&1) || rc=$?
 check "second ingest exits 0" test "$rc" = 0
 check "second ingest says already recorded" test "$(grep -c 'already recorded' <<<"$out")" = 4
-check "second ingest leaves the store unchanged" test "$(sqlite3 "$t/p.db" .dump | md5sum)" = "$dump"
+check "second ingest leaves the store unchanged" test "$(sql .dump | md5sum)" = "$dump"
 
 # Standard input; and 65 for an unparseable message on its own.
 rc=0; "$PLEDGED" --config "$t/p.conf" ingest <"$t/4.eml" >/dev/null 2>&1 || rc=$?
@@ -65,5 +47,4 @@ check "lock held: exit 75" test "$rc" = 75
 check "lock held: quiet" test ! -s "$t/out"
 exec 9>&-
 
-echo "ingest: $pass passed, $fail failed"
-test "$fail" = 0
+finish
