@@ -43,6 +43,7 @@ cleanup() {
 			delgroup --quiet --system pledged >/dev/null 2>&1 || true
 	fi
 	[ "$had_state" = no ] && rm -rf /var/lib/pledged
+	sh contrib/testenv/dovecot.sh stop "$tmp/dc" >/dev/null 2>&1 || true
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -176,6 +177,52 @@ else
 	fi
 	chmod 0600 "$cfgdir/imap.password"
 fi
+
+# The cron job, as a newcomer sets it up from the README: the installed
+# programs, run as the pledged user, against a private dovecot with a
+# sample campaign mailbox, over verified TLS.
+dc=$tmp/dc
+PLEDGED_TEST_OWNER_PID=$$ sh contrib/testenv/dovecot.sh start "$dc" >/dev/null
+# shellcheck disable=SC1091
+. "$dc/env"
+install -m 0644 "$CA_FILE" "$cfgdir/ca.pem"
+install -m 0600 -o pledged -g pledged "$PASSWORD_FILE" "$cfgdir/imap.password"
+key=$(as_pledged /usr/bin/pledgectl keygen --out "$cfgdir/campaign.key" |
+    sed -n 's/^public_keys = //p')
+sed -i -e "s#^host = .*#host = localhost#" \
+    -e "s#^port = .*#port = $IMAPS_PORT#" \
+    -e "s#^tls = .*#tls = implicit#" \
+    -e "s#^ca_file =.*#ca_file = $cfgdir/ca.pem#" \
+    -e "s#^user = .*#user = $USER#" \
+    -e "s#^public_keys = .*#public_keys = $key#" \
+    -e "s#^secret_key_file =.*#secret_key_file = $cfgdir/campaign.key#" \
+    "$cfgdir/pledged.conf"
+install -d -o pledged -g pledged "$tmp/mail"
+as_pledged sh contrib/testenv/sample-mail.sh /usr/bin/pledgectl \
+    "$cfgdir/pledged.conf" "$tmp/mail" >/dev/null
+n=0
+for f in "$tmp"/mail/*.eml; do
+	n=$((n + 1))
+	name=$(printf '%010d.%06d.pkg' "$(date +%s)" "$n")
+	install -m 0600 -o "$MAIL_UID" -g "$MAIL_GID" "$f" "$MAILDIR/new/$name"
+done
+rc=0
+as_pledged /usr/sbin/pledged --once --config "$cfgdir/pledged.conf" \
+    >"$tmp/once.out" 2>&1 || rc=$?
+stats=$(as_pledged /usr/bin/pledgectl --config "$cfgdir/pledged.conf" stats --json 2>&1) || :
+sh contrib/testenv/dovecot.sh stop "$dc" >/dev/null 2>&1 || :
+if [ "$rc" -eq 0 ]; then
+	ok "the installed pledged --once (as pledged) read $n messages"
+else
+	cat "$tmp/once.out"
+	bad "the installed pledged --once exited $rc"
+fi
+case $stats in
+*'"pledged": 4'*'"confirmed_phase2": 2'* | *'"pledged":4'*'"confirmed_phase2":2'*)
+	ok "pledgectl stats counts the pledges and confirmations" ;;
+*)
+	bad "pledgectl stats after --once: $stats" ;;
+esac
 
 # Removal keeps the conffile, purge removes it; the ledger stays.
 if dpkg -r pledged >>"$tmp/dpkg.log" 2>&1; then
