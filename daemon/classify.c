@@ -262,6 +262,7 @@ find_bounced_request(const struct classify_lookup *lk,
     struct classify_result *out)
 {
 	char ref[TOKEN_JTI_MAX + 1], *token = NULL;
+	bool found;
 
 	if (msg->returned_message_id != NULL && lk->token_by_request != NULL &&
 	    lk->token_by_request(
@@ -272,14 +273,16 @@ find_bounced_request(const struct classify_lookup *lk,
 	out->bounced_jti[0] = '\0';
 	if (lk->token_by_jti == NULL)
 		return;
-	if ((msg->returned_subject != NULL &&
-		text_find_ref(msg->returned_subject,
-		    strlen(msg->returned_subject), ref)) ||
-	    (v->subject_has_ref && (memcpy(ref, v->ref, sizeof ref), true))) {
-		if (lk->token_by_jti(lk->arg, ref, &token)) {
-			memcpy(out->bounced_jti, ref, sizeof ref);
-			free(token);
-		}
+	found = msg->returned_subject != NULL &&
+	    text_find_ref(
+		msg->returned_subject, strlen(msg->returned_subject), ref);
+	if (!found && v->subject_has_ref) {
+		memcpy(ref, v->ref, sizeof ref);
+		found = true;
+	}
+	if (found && lk->token_by_jti(lk->arg, ref, &token)) {
+		memcpy(out->bounced_jti, ref, sizeof ref);
+		free(token);
 	}
 }
 
