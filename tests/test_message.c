@@ -701,6 +701,82 @@ test_utf8(void **state)
 	assert_false(msg_utf8_valid("a\0b", 3) && false);
 }
 
+/* Line ends: what msg_crlf must make of each kind, table-driven. */
+static void
+test_crlf_table(void **state)
+{
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+	    {"", ""},
+	    {"a", "a"},
+	    {"a\r\nb", "a\r\nb"},
+	    {"a\nb\n", "a\r\nb\r\n"},
+	    {"a\rb\r", "a\r\nb\r\n"},
+	    {"\n\n", "\r\n\r\n"},
+	    {"\r\r\n\n", "\r\n\r\n\r\n"},
+	    {"\n\r", "\r\n\r\n"},
+	    {"x\r\n\r\n\ry", "x\r\n\r\n\r\ny"},
+	};
+	char *got;
+	size_t n;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		got = msg_crlf(cases[i].in, strlen(cases[i].in), 2, &n);
+		assert_non_null(got);
+		assert_int_equal(n, strlen(cases[i].out));
+		assert_memory_equal(got, cases[i].out, n);
+		assert_int_equal(got[n], 0);
+		assert_int_equal(got[n + 1], 0);
+		free(got);
+	}
+}
+
+/* The rule, byte by byte: the reference for msg_crlf's line-wise loop. */
+static size_t
+crlf_reference(const char *s, size_t len, char *o)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] == '\r' || s[i] == '\n') {
+			o[k++] = '\r';
+			o[k++] = '\n';
+			if (s[i] == '\r' && i + 1 < len && s[i + 1] == '\n')
+				i++;
+		} else
+			o[k++] = s[i];
+	}
+	return k;
+}
+
+/* Random mixes of CR, LF and text, also with NULs, against the rule. */
+static void
+test_crlf_random(void **state)
+{
+	static const char alphabet[] = {'\r', '\n', 'a', '\0', '-'};
+	char in[300], want[600], *got;
+	unsigned seed = 12345;
+	size_t n, wn;
+
+	(void)state;
+	for (int round = 0; round < 2000; round++) {
+		size_t len = (size_t)round % sizeof in;
+
+		for (size_t i = 0; i < len; i++) {
+			seed = seed * 1103515245u + 12345u;
+			in[i] = alphabet[(seed >> 16) % sizeof alphabet];
+		}
+		wn = crlf_reference(in, len, want);
+		got = msg_crlf(in, len, 1, &n);
+		assert_non_null(got);
+		assert_int_equal(n, wn);
+		assert_memory_equal(got, want, n);
+		free(got);
+	}
+}
+
 int
 main(void)
 {
@@ -708,6 +784,8 @@ main(void)
 	    cmocka_unit_test(test_utf8),
 	    cmocka_unit_test(test_crafted),
 	    cmocka_unit_test(test_lf_crlf),
+	    cmocka_unit_test(test_crlf_table),
+	    cmocka_unit_test(test_crlf_random),
 	    cmocka_unit_test(test_report),
 	    cmocka_unit_test(test_charsets),
 	    cmocka_unit_test(test_bounds),
