@@ -28,6 +28,8 @@
 #include "pledged/store.h"
 
 #define KEYWORD "$Pledged"
+/* Message bodies held in memory at once, beyond the one in hand. */
+#define FETCH_BYTES (8 * 1024 * 1024)
 
 /*
  * For the crash tests: PLEDGED_FAULT names a point of the batch where the
@@ -241,13 +243,14 @@ batch_decide(
     struct imap_conn *c, struct batch *b, const uint32_t *uids, size_t n)
 {
 	struct engine *e = b->e;
-	uint32_t *small = NULL, *sizes = NULL;
+	uint32_t *small = NULL, *sizes = NULL, *small_sizes = NULL;
 	size_t n_small = 0, vanished = 0;
 	enum imap_status st;
 
 	small = calloc(n, sizeof *small);
 	sizes = calloc(n, sizeof *sizes);
-	if (small == NULL || sizes == NULL) {
+	small_sizes = calloc(n, sizeof *small_sizes);
+	if (small == NULL || sizes == NULL || small_sizes == NULL) {
 		b->rc = EX_OSERR;
 		goto out;
 	}
@@ -266,20 +269,28 @@ batch_decide(
 			    pipeline_process(&e->pp, &src, NULL, sizes[i], NULL,
 				time(NULL), &d),
 			    &d);
-		} else
+		} else {
+			small_sizes[n_small] = sizes[i];
 			small[n_small++] = uids[i];
+		}
 	}
-	if (b->rc == EX_OK && n_small > 0) {
-		size_t before = b->decided;
-		st = imap_fetch(c, small, n_small, on_message, b);
+	/* Fetch in groups of at most FETCH_BYTES (or one message): the
+	 * bodies of a group are in memory together. */
+	for (size_t i = 0, k; b->rc == EX_OK && i < n_small; i += k) {
+		size_t before = b->decided, bytes = small_sizes[i];
+		for (k = 1; i + k < n_small &&
+		     bytes + small_sizes[i + k] <= FETCH_BYTES;
+		     k++)
+			bytes += small_sizes[i + k];
+		st = imap_fetch(c, small + i, k, on_message, b);
 		if (st != IMAP_OK && b->rc == EX_OK)
 			b->rc = imap_status_exit(st);
 		/* A message the server would not hand over must not be
 		 * passed by: the batch is tried again next time. */
-		if (b->rc == EX_OK && b->decided - before != n_small) {
+		if (b->rc == EX_OK && b->decided - before != k) {
 			log_warnx("poll: %s: the server returned %zu of %zu "
 				  "messages; will retry",
-			    b->mailbox, b->decided - before, n_small);
+			    b->mailbox, b->decided - before, k);
 			b->rc = EX_TEMPFAIL;
 		}
 	}
@@ -289,6 +300,7 @@ batch_decide(
 out:
 	free(small);
 	free(sizes);
+	free(small_sizes);
 	return b->rc;
 }
 
