@@ -25,7 +25,7 @@ check "IDLE was used" grep -qi 'idling' "$t/daemon.log" || cat "$t/daemon.log" >
 
 # dovecot restarted under the daemon: it reconnects, nothing is lost.
 sh "$PLEDGED_SOURCE_DIR/contrib/testenv/dovecot.sh" stop "$t/dc"
-dovecot -c "$CONF"
+dc_start_again
 mk three; deliver "$t/three.eml"
 check "after a server restart: recovered" wait_rows 3 40
 

@@ -69,3 +69,18 @@ uids_with() {
 count_in() {
 	doveadm search -u "$USER" mailbox "$1" all 2>/dev/null | wc -l
 }
+
+# Start the stopped dovecot again on the same configuration and ports,
+# waiting until it answers (ports may linger a moment after a stop).
+dc_start_again() {
+	local i=0
+	until dovecot -c "$CONF" 2>/dev/null; do
+		i=$((i + 1)); [ $i -gt 50 ] && return 1
+		sleep 0.2
+	done
+	i=0
+	until (exec 3<>"/dev/tcp/127.0.0.1/$IMAPS_PORT") 2>/dev/null; do
+		i=$((i + 1)); [ $i -gt 50 ] && return 1
+		sleep 0.1
+	done
+}
