@@ -32,31 +32,7 @@
 # process has gone, so a crashed test leaves nothing running.
 set -eu
 
-die() {
-	echo "submission.sh: $*" >&2
-	exit 1
-}
-
-# A free TCP port on loopback (see dovecot's set-up: a race is possible
-# but rare, and start fails loudly when smtpd cannot bind).
-free_port() {
-	p=$(( $(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % 20000 + 30000 ))
-	i=0
-	while [ $i -lt 200 ]; do
-		if [ -z "$(ss -ltnH "sport = :$p" 2>/dev/null)" ] &&
-		    [ "$p" != "${1:-}" ]; then
-			echo "$p"
-			return 0
-		fi
-		p=$((p + 1))
-		i=$((i + 1))
-	done
-	die "no free port"
-}
-
-randhex() {
-	od -An -N"$1" -tx1 /dev/urandom | tr -d ' \n'
-}
+. "$(dirname "$0")/common.sh"
 
 make_certs() {
 	t=$1
