@@ -80,7 +80,16 @@ engine_open(const struct config *cfg, bool dry_run, struct engine **out)
 		rc = EX_OSERR;
 		goto fail;
 	}
-	if (store_open(cfg->store.database, !dry_run, &e->store) != STORE_OK) {
+	switch (store_open(cfg->store.database, !dry_run, &e->store)) {
+	case STORE_OK:
+		break;
+	case STORE_NOT_FOUND:
+		/* A dry run creates nothing, not even the database. */
+		log_warnx("%s: no database yet; run once without --dry-run",
+		    cfg->store.database);
+		rc = EX_NOINPUT;
+		goto fail;
+	default:
 		rc = EX_CANTCREAT;
 		goto fail;
 	}

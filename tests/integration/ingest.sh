@@ -11,7 +11,13 @@ printf 'From: artist@example.org\nSubject: Re: phase two\nMessage-ID: <c1@exampl
 printf 'From: MAILER-DAEMON@mx.example.org\nSubject: Undelivered Mail Returned to Sender\nAuto-Submitted: auto-replied\nMessage-ID: <b1@mx>\n\n> %s\n' "$tok" >"$t/3.eml"
 printf 'From: a@b.c\nContent-Type: multipart/mixed; boundary="\\""\n\n--"\nx\n' >"$t/4.eml"
 
-# Dry run first: decisions printed, nothing written (not even the file).
+# A dry run creates nothing, not even the database: 66 without one.
+sed "s#^database = .*#database = $t/none.db#" "$t/p.conf" >"$t/none.conf"
+rc=0; "$PLEDGED" --config "$t/none.conf" --dry-run ingest "$t/1.eml" >/dev/null 2>&1 || rc=$?
+check "dry-run without a database: 66" test "$rc" = 66
+check "dry-run created no database" test ! -e "$t/none.db"
+
+# Dry run: decisions printed, nothing written.
 out=$("$PLEDGED" --config "$t/p.conf" --dry-run ingest "$t/1.eml" "$t/2.eml" 2>&1)
 check "dry-run prints the pledge" grep -q "1.eml: pledge artist@example.org" <<<"$out"
 check "dry-run prints the confirmation" grep -q "2.eml: confirm phase 2 artist@example.org" <<<"$out"
