@@ -1,6 +1,6 @@
 /*
  * The real-world corpus through the whole pipeline: every complete message
- * of ../shared/corpus/ gets the decision tests/data/corpus_expect.tsv
+ * of tests/data/corpus/ gets the decision tests/data/corpus_expect.tsv
  * gives it, against a real store and the isolated parser.
  *
  * Every sender is first recorded as a pledged artist, so that a withdraw
@@ -125,7 +125,7 @@ test_corpus(void **state)
 	assert_int_equal(store_begin(pp.store), STORE_OK);
 	for (size_t i = 0; i < n; i++) {
 		char *path =
-		    tu_asprintf("%s/corpus/%s", PLEDGED_SHARED_DIR, e[i].file);
+		    tu_asprintf("%s/corpus/%s", TU_DATA, e[i].file);
 		size_t len;
 		char *raw = tu_read_file(path, &len);
 		pledge_sender(pp.store, raw, len);
@@ -134,7 +134,7 @@ test_corpus(void **state)
 	for (size_t i = 0; i < n; i++) {
 		struct pipeline_source src = {"INBOX", 7, (uint32_t)i + 1};
 		char *path =
-		    tu_asprintf("%s/corpus/%s", PLEDGED_SHARED_DIR, e[i].file);
+		    tu_asprintf("%s/corpus/%s", TU_DATA, e[i].file);
 		struct pipeline_decision d;
 		char got[64];
 		size_t len;

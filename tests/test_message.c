@@ -1,5 +1,6 @@
 /*
- * Unit tests for message: the shared corpus through the worker, golden
+ * Unit tests for message: the corpus (tests/data/corpus/) through the
+ * worker, golden
  * decoded text for the charset fixtures, crafted messages for every
  * bound and decoding rule, the worker's crash and hang handling, and the
  * serialisation's refusal of garbage.
@@ -14,7 +15,7 @@
 #include "pledged/message.h"
 #include "testutil.h"
 
-#define CORPUS PLEDGED_SHARED_DIR "/corpus/"
+#define CORPUS TU_DATA "/corpus/"
 
 static struct message_worker *worker;
 

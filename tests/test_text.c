@@ -1,5 +1,5 @@
 /*
- * Unit tests for text: HTML to text, reply splitting against the shared
+ * Unit tests for text: HTML to text, reply splitting against the
  * corpus of real replies, token candidates from crafted mangled replies,
  * subjects, keywords and questions.
  */
@@ -10,7 +10,7 @@
 #include "pledged/text.h"
 #include "testutil.h"
 
-#define CORPUS PLEDGED_SHARED_DIR "/corpus/"
+#define CORPUS TU_DATA "/corpus/"
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 static char *

@@ -1,6 +1,6 @@
 /*
  * Unit tests for token: the official PASETO v4 / PASERK k4 vectors (read
- * from PLEDGED_SHARED_DIR at run time, expected failures included), then
+ * from tests/data/vectors/ at run time, expected failures included), then
  * the attacks the vectors miss and every claims rule, table-driven.
  */
 #include <stdio.h>
@@ -38,7 +38,7 @@ unhex(const char *hex, size_t *len)
 static json_t *
 load_vectors(const char *file)
 {
-	char *path = tu_asprintf("%s/vectors/%s", PLEDGED_SHARED_DIR, file);
+	char *path = tu_asprintf("%s/vectors/%s", TU_DATA, file);
 	json_error_t err;
 	json_t *j = json_load_file(path, 0, &err);
 

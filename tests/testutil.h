@@ -12,6 +12,14 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+/*
+ * The test inputs kept in the repository (tests/data/): the mail corpus
+ * under corpus/, the PASETO/PASERK vectors under vectors/ (origin and
+ * licence of each file in tests/data/SOURCES).  Tests read nothing
+ * outside the source tree.
+ */
+#define TU_DATA PLEDGED_SOURCE_DIR "/tests/data"
+
 /* A new empty directory under $TMPDIR (or /tmp); caller frees the string. */
 char *tu_mkdtemp(const char *tag);
 /* Remove a directory tree (rm -rf); NULL is a no-op. */

@@ -11,7 +11,7 @@
 #include "pledged/message.h"
 #include "testutil.h"
 
-#define CORPUS PLEDGED_SHARED_DIR "/corpus/"
+#define CORPUS TU_DATA "/corpus/"
 
 static double
 now(void)

@@ -17,7 +17,6 @@ checked=0
 
 echo "install: configuring and building with prefix /usr in $tmp/build"
 if ! cmake -S "$src" -B "$tmp/build" -DBUILD_TESTING=OFF \
-    -DPLEDGED_SHARED_DIR="${PLEDGED_SHARED_DIR:-$src/../shared}" \
     -DCMAKE_INSTALL_PREFIX=/usr -DCMAKE_INSTALL_SYSCONFDIR=/etc \
     -DCMAKE_INSTALL_LOCALSTATEDIR=/var -DCMAKE_INSTALL_RUNSTATEDIR=/run \
     >"$tmp/log" 2>&1 ||

@@ -1,19 +1,16 @@
 #!/bin/sh
-# The sample configuration, the manual page pledged.conf(5) and the
-# configuration block of DESIGN.md name the same sections and keys: a key
-# added to one and forgotten in another fails here.  The sample and the
-# page may add the documented extensions (listed below) to DESIGN's set.
+# The sample configuration and the manual page pledged.conf(5) name the
+# same sections and keys: a key added to one and forgotten in the other
+# fails here.
 set -eu
 
 src=${PLEDGED_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-shared=${PLEDGED_SHARED_DIR:-$src/../shared}
 sample=$src/contrib/pledged.conf.sample
 page=$src/contrib/man/pledged.conf.5
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fail=0
 checked=0
-extensions="smtp.ca_file smtp.timeout smtp.templates"
 
 # "section.key" for every key line of an INI text on stdin.
 ini_keys() {
@@ -42,20 +39,6 @@ compare() { # name-a file-a name-b file-b
 	fi
 }
 compare sample "$tmp/sample" pledged.conf.5 "$tmp/page"
-
-design=$shared/DESIGN.md
-if [ -f "$design" ]; then
-	# The first fenced block after "## Configuration".
-	awk '
-	/^## Configuration/ { c = 1; next }
-	c && /^```/ { if (in_block) exit; in_block = 1; next }
-	in_block { print }' "$design" | ini_keys >"$tmp/design.raw"
-	{ cat "$tmp/design.raw"; for e in $extensions; do echo "$e"; done; } |
-	    sort >"$tmp/design"
-	compare "DESIGN.md (+ $extensions)" "$tmp/design" sample "$tmp/sample"
-else
-	echo "     DESIGN.md not found in $shared: comparison skipped"
-fi
 
 # Every value in the sample parses as the page says: no key repeated.
 checked=$((checked + 1))

@@ -7,7 +7,7 @@
 //
 // The library has no k4.pid (it needs BLAKE2b-264, which Node lacks), so
 // BLAKE2b is written out below, checked against Node's blake2b512 and,
-// when PLEDGED_SHARED_DIR is set, against the official k4.pid vectors.
+// when PLEDGED_VECTORS_DIR is set, against the official k4.pid vectors.
 //
 //   node paseto_interop.mjs selftest
 //   node paseto_interop.mjs pid K4PUBLIC
@@ -142,9 +142,9 @@ function selftest() {
     if (mine !== node) throw new Error(`blake2b-512 of ${n} bytes differs from node`);
   }
   let vectors = 0;
-  const dir = process.env.PLEDGED_SHARED_DIR;
+  const dir = process.env.PLEDGED_VECTORS_DIR;
   if (dir) {
-    const tests = JSON.parse(readFileSync(`${dir}/vectors/k4.pid.json`, 'utf8')).tests;
+    const tests = JSON.parse(readFileSync(`${dir}/k4.pid.json`, 'utf8')).tests;
     for (const t of tests.filter((x) => !x['expect-fail'])) {
       const paserk = 'k4.public.' + b64u(Buffer.from(t.key, 'hex'));
       if (pidOf(paserk) !== t.paserk) throw new Error(`${t.name}: k4.pid differs`);

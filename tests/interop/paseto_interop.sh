@@ -19,7 +19,7 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/../.." && pwd)
 PLEDGECTL=$(realpath "${1:-${PLEDGECTL:-$src/build/pledgectl}}")
-export PLEDGED_SHARED_DIR=${PLEDGED_SHARED_DIR:-$src/../shared}
+export PLEDGED_VECTORS_DIR=$src/tests/data/vectors
 pkg=${PASETO_NPM:-paseto@4}
 
 for tool in node npm sqlite3; do
