@@ -65,6 +65,12 @@ tu_dovecot_start(void)
 	char *err = NULL, *env, *path, owner[32];
 	int rc;
 
+	/* 77: ctest's SKIP_RETURN_CODE; CI fails on a skip. */
+	if (geteuid() != 0 || access("/usr/sbin/dovecot", X_OK) != 0) {
+		fprintf(stderr, "skipped: the private dovecot needs root and "
+				"dovecot-imapd\n");
+		exit(77);
+	}
 	if ((d = calloc(1, sizeof(*d))) == NULL)
 		fail_msg("out of memory");
 	d->dir = tu_mkdtemp("dovecot");

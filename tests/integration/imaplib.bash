@@ -2,6 +2,8 @@
 # dovecot (contrib/testenv/dovecot.sh), a key pair, a configuration, and
 # helpers to deliver mail and to check results.  Source it from bash.
 . "$PLEDGED_SOURCE_DIR/tests/integration/common.bash"
+[ "$(id -u)" = 0 ] || skip "needs root for the private dovecot"
+command -v dovecot >/dev/null || skip "dovecot is not installed"
 at_exit='[ -n "${daemon_pid:-}" ] && kill "$daemon_pid" 2>/dev/null || :
     sh "$PLEDGED_SOURCE_DIR/contrib/testenv/dovecot.sh" stop "$t/dc" >/dev/null 2>&1 || :'
 

@@ -6,7 +6,8 @@
 # client answers as mail clients do (top-posted, the request quoted with
 # "> "); pledged --once reads the answers: "Yes" confirms phase two, "No"
 # declines it.
-skip() { echo "phase_two: skipped: $*"; echo "phase_two: 0 passed, 0 failed"; exit 0; }
+# 77: ctest reports the test as skipped, and CI fails on a skip.
+skip() { echo "phase_two: skipped: $*"; exit 77; }
 [ "$(id -u)" = 0 ] || skip "needs root for the private servers"
 command -v smtpd >/dev/null || skip "opensmtpd not installed"
 [ -x /usr/lib/dovecot/submission ] || skip "dovecot-submissiond not installed"

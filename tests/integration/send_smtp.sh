@@ -9,7 +9,8 @@
 # CA or a wrong password: refused, nothing sent; the pace holds.
 set -eu
 src=${PLEDGED_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-skip() { echo "send_smtp: skipped: $*"; echo "send_smtp: 0 passed, 0 failed"; exit 0; }
+# 77: ctest reports the test as skipped, and CI fails on a skip.
+skip() { echo "send_smtp: skipped: $*"; exit 77; }
 [ "$(id -u)" = 0 ] || skip "needs root for the private servers"
 command -v smtpd >/dev/null || skip "opensmtpd not installed"
 [ -x /usr/lib/dovecot/submission ] || skip "dovecot-submissiond not installed"

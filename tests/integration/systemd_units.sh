@@ -61,10 +61,10 @@ for u in pledged.service pledged-once.service; do
 done
 
 if ! command -v systemd-analyze >/dev/null 2>&1; then
-	echo "systemd_units: systemd-analyze skipped (not installed);" \
+	echo "systemd_units: skipped: systemd-analyze is not installed;" \
 	    "$checked static checks, $fail failed"
-	[ "$fail" -eq 0 ]
-	exit
+	[ "$fail" -eq 0 ] || exit 1
+	exit 77
 fi
 
 tmp=$(mktemp -d)
@@ -106,7 +106,8 @@ for u in pledged.service pledged-once.service; do
 		fail=$((fail + 1))
 	else
 		# systemd older than 250 has no offline analysis.
-		echo "$u: exposure skipped (systemd-analyze security --offline unsupported)"
+		echo "FAIL $u: systemd-analyze security --offline unsupported"
+		fail=$((fail + 1))
 	fi
 done
 
