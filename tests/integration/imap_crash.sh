@@ -3,6 +3,7 @@
 # is recorded exactly once, and the server actions a crash interrupted are
 # finished by the next pass.
 . "$PLEDGED_SOURCE_DIR/tests/integration/imaplib.bash"
+plan 17
 
 sample
 deliver "$t"/mail/*.eml

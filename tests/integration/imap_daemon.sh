@@ -6,20 +6,25 @@
 . "$PLEDGED_SOURCE_DIR/tests/integration/imaplib.bash"
 
 mk() { printf 'From: %s@artists.example\r\nSubject: I pledge\r\nMessage-ID: <%s@x>\r\n\r\nin\r\n' "$1" "$1" >"$t/$1.eml"; }
-wait_rows() { # n seconds
-	local i=0
-	while [ "$(sql 'SELECT count(*) FROM audit' 2>/dev/null || echo 0)" -lt "$1" ]; do
-		i=$((i + 1)); [ $i -gt $(($2 * 10)) ] && return 1
-		sleep 0.1
-	done
+rows() { sql 'SELECT count(*) FROM audit' 2>/dev/null || echo 0; }
+has_rows() { [ "$(rows)" -ge "$1" ]; }
+wait_rows() { wait_for "$2" has_rows "$1"; }
+# The daemon logs "poll: idling" (--verbose) as it enters IDLE, and
+# nothing more until the server speaks: IDLE after N rows are recorded is
+# that line last, with N rows.
+idle_after() {
+	has_rows "$1" && tail -n 1 "$t/daemon.log" | grep -q 'poll: idling$'
 }
+has_log() { grep -q "$1" "$t/daemon.log"; }
+wait_log() { wait_for "$2" has_log "$1"; }
+plan 16
 
 mk one; deliver "$t/one.eml"
 "$PLEDGED" --config "$t/p.conf" --verbose 2>"$t/daemon.log" &
 daemon_pid=$!
 check "daemon takes the backlog" wait_rows 1 10
-sleep 1 # let it enter IDLE
-mk two; start=$(date +%s.%N); deliver "$t/two.eml"
+check "daemon enters IDLE" wait_for 10 idle_after 1
+mk two; deliver "$t/two.eml"
 check "IDLE: new mail recorded within 5 s" wait_rows 2 5
 check "IDLE was used" grep -qi 'idling' "$t/daemon.log" || cat "$t/daemon.log" >&2
 
@@ -31,13 +36,6 @@ check "after a server restart: recovered" wait_rows 3 40
 
 # SIGHUP re-reads the configuration; a broken one is refused and the
 # running one kept.
-wait_log() { # pattern seconds
-	local i=0
-	until grep -q "$1" "$t/daemon.log"; do
-		i=$((i + 1)); [ $i -gt $(($2 * 10)) ] && return 1
-		sleep 0.1
-	done
-}
 kill -HUP "$daemon_pid"
 check "SIGHUP: reloaded" wait_log 'configuration reloaded' 10
 cp "$t/p.conf" "$t/p.conf.good"
@@ -47,8 +45,8 @@ check "SIGHUP with a broken file: kept running" wait_log 'not reloaded, keeping'
 mv "$t/p.conf.good" "$t/p.conf"
 mk four; deliver "$t/four.eml"
 check "after the reloads: still recording" wait_rows 4 10
+check "back in IDLE after the last message" wait_for 10 idle_after 4
 
-sleep 1 # back in IDLE
 start=$(date +%s)
 kill -TERM "$daemon_pid"
 rc=0; wait "$daemon_pid" || rc=$?

@@ -8,6 +8,7 @@
 printf 'From: a@artists.example\r\nSubject: I pledge\r\nMessage-ID: <a@x>\r\n\r\nin\r\n' >"$t/a.eml"
 deliver "$t/a.eml"
 logins() { grep -c 'Login: user=<' "$LOG" 2>/dev/null || true; }
+plan 16
 
 # Wrong CA.
 IMAP_CA=$OTHER_CA_FILE write_conf
@@ -37,11 +38,15 @@ kill -CONT "$DOVECOT_PID"
 check "stopped server: exit 75 (got $rc)" test "$rc" = 75
 check "stopped server: no hang (${took}s)" test "$took" -le 15
 
-# Two runs at once: the second exits 75 at once and quietly.
+# Two runs at once: the second exits 75 at once and quietly.  The first
+# holds the lock (its PID in the lock file) while the stopped server
+# keeps it waiting, well within its timeout.
+IMAP_TIMEOUT=30 write_conf
 kill -STOP "$DOVECOT_PID"
 "$PLEDGED" --config "$t/p.conf" --once 2>/dev/null &
 first=$!
-sleep 0.5
+locked_by() { [ "$(cat "$t/lock" 2>/dev/null)" = "$1" ]; }
+wait_for 10 locked_by "$first" || fatal "the first run never took the lock"
 rc=0; "$PLEDGED" --config "$t/p.conf" --once >"$t/out2" 2>&1 || rc=$?
 kill -CONT "$DOVECOT_PID"
 wait "$first" || :

@@ -4,6 +4,7 @@
 # right, the COMMIT comes before any flag, a message over the size cap is
 # recorded without being downloaded, and a second --once changes nothing.
 . "$PLEDGED_SOURCE_DIR/tests/integration/imaplib.bash"
+plan 14
 
 write_conf "max_message_bytes = 100000"
 sample

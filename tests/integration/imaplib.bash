@@ -1,13 +1,10 @@
 # Shared by the tests/integration/imap_*.sh end-to-end tests: a private
-# dovecot (contrib/testenv/dovecot.sh), a key pair, a configuration, and
-# helpers to deliver mail and to check results.  Source it from bash.
+# dovecot (contrib/testenv/dovecot.sh) in $t/dc, a key pair, a
+# configuration, and helpers to deliver mail and to check results.  Source
+# it from bash after nothing else: it sources common.bash.
 . "$PLEDGED_SOURCE_DIR/tests/integration/common.bash"
-[ "$(id -u)" = 0 ] || skip "needs root for the private dovecot"
-command -v dovecot >/dev/null || skip "dovecot is not installed"
-at_exit='[ -n "${daemon_pid:-}" ] && kill "$daemon_pid" 2>/dev/null || :
-    sh "$PLEDGED_SOURCE_DIR/contrib/testenv/dovecot.sh" stop "$t/dc" >/dev/null 2>&1 || :'
-
-PLEDGED_TEST_OWNER_PID=$$ sh "$PLEDGED_SOURCE_DIR/contrib/testenv/dovecot.sh" start "$t/dc" >/dev/null
+server_start dovecot "$t/dc"
+on_exit '[ -z "${daemon_pid:-}" ] || kill "$daemon_pid" 2>/dev/null || :'
 . "$t/dc/env"
 doveadm() { command doveadm -c "$CONF" "$@"; }
 
@@ -75,14 +72,6 @@ count_in() {
 # Start the stopped dovecot again on the same configuration and ports,
 # waiting until it answers (ports may linger a moment after a stop).
 dc_start_again() {
-	local i=0
-	until dovecot -c "$CONF" 2>/dev/null; do
-		i=$((i + 1)); [ $i -gt 50 ] && return 1
-		sleep 0.2
-	done
-	i=0
-	until (exec 3<>"/dev/tcp/127.0.0.1/$IMAPS_PORT") 2>/dev/null; do
-		i=$((i + 1)); [ $i -gt 50 ] && return 1
-		sleep 0.1
-	done
+	wait_for 10 dovecot -c "$CONF" 2>/dev/null || return 1
+	wait_for 5 eval '(exec 3<>"/dev/tcp/127.0.0.1/$IMAPS_PORT") 2>/dev/null'
 }

@@ -3,6 +3,7 @@
 # pledgectl, decisions recorded, a second ingest changes nothing, dry-run
 # writes nothing, exit codes for unreadable and unparseable input.
 . "$PLEDGED_SOURCE_DIR/tests/integration/common.bash"
+plan 19
 base_conf >"$t/p.conf"
 tok=$("$PLEDGECTL" --config "$t/p.conf" issue --phase 2 --to artist@example.org 2>/dev/null)
 

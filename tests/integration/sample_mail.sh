@@ -2,6 +2,7 @@
 # The sample campaign mailbox (contrib/testenv/sample-mail.sh) through
 # pledged ingest: each message gets the decision the generator expects.
 . "$PLEDGED_SOURCE_DIR/tests/integration/common.bash"
+plan 1
 base_conf >"$t/p.conf"
 sh "$PLEDGED_SOURCE_DIR/contrib/testenv/sample-mail.sh" "$PLEDGECTL" "$t/p.conf" "$t/mail" >"$t/expected"
 (cd "$t/mail" && "$PLEDGED" --config "$t/p.conf" ingest *.eml) >"$t/got"
