@@ -1,29 +1,30 @@
 #!/bin/bash
 # pledged --check-config end to end: exit codes 0, 78 and 77 and what the
 # user reads on standard error for each.
-set -u
-: "${PLEDGED:?path of the pledged binary}"
+. "$PLEDGED_SOURCE_DIR/tests/integration/common.bash"
+plan 7
+dir=$t
 
-dir=$(mktemp -d "${TMPDIR:-/tmp}/pledged-checkconfig-XXXXXX")
-trap 'rm -rf "$dir"' EXIT
-fail=0
-
+# exits_with WANT_STATUS WANT_STDERR_SUBSTRING CONFIG
+exits_with() {
+	local want=$1 pattern=$2 conf=$3 rc=0
+	"$PLEDGED" --config "$conf" --check-config >"$dir/out" 2>"$dir/err" ||
+	    rc=$?
+	if [ "$rc" -ne "$want" ]; then
+		echo "    exit $rc, want $want:"
+		sed 's/^/    /' "$dir/err"
+		return 1
+	elif [ -n "$pattern" ] && ! grep -qF -- "$pattern" "$dir/err"; then
+		echo "    stderr lacks '$pattern':"
+		sed 's/^/    /' "$dir/err"
+		return 1
+	fi
+}
 # expect NAME WANT_STATUS WANT_STDERR_SUBSTRING CONFIG
 expect() {
-	local name=$1 want=$2 pattern=$3 conf=$4 rc
-	"$PLEDGED" --config "$conf" --check-config >"$dir/out" 2>"$dir/err"
-	rc=$?
-	if [ "$rc" -ne "$want" ]; then
-		echo "FAIL $name: exit $rc, want $want" >&2
-		cat "$dir/err" >&2
-		fail=1
-	elif [ -n "$pattern" ] && ! grep -qF -- "$pattern" "$dir/err"; then
-		echo "FAIL $name: stderr lacks '$pattern':" >&2
-		cat "$dir/err" >&2
-		fail=1
-	else
-		echo "ok $name"
-	fi
+	local name=$1
+	shift
+	check "$name" exits_with "$@"
 }
 
 printf 'secret\n' >"$dir/imap.password"
@@ -44,10 +45,7 @@ public_keys = k4.public.AAAA
 CONF
 
 expect good 0 "" "$dir/good.conf"
-if ! grep -qxF "$dir/good.conf: ok" "$dir/out"; then
-	echo "FAIL good: stdout is not '$dir/good.conf: ok'" >&2
-	fail=1
-fi
+check "good: stdout is '$dir/good.conf: ok'" grep -qxF "$dir/good.conf: ok" "$dir/out"
 
 { cat "$dir/good.conf"; printf 'colour = blue\n'; } >"$dir/unknown.conf"
 line=$(wc -l <"$dir/unknown.conf")
@@ -70,4 +68,4 @@ rm "$dir/imap.password"
 expect missing-password 78 "$dir/imap.password: No such file or directory" \
 	"$dir/good.conf"
 
-exit $fail
+finish

@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/bin/bash
 # "cmake --install" with the package's paths (prefix /usr, /etc, /var,
 # /run) into a staging root puts every file where the package and the
 # manual pages say: binaries, the three manual pages, the systemd units,
@@ -7,13 +7,11 @@
 #
 # Configures and builds a separate tree in a temporary directory, so the
 # build under test keeps its own settings.
-set -eu
-
-src=${PLEDGED_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail=0
-checked=0
+. "$PLEDGED_SOURCE_DIR/tests/integration/common.bash"
+src=$PLEDGED_SOURCE_DIR
+tmp=$t
+nsql=$(cd "$src/sql" && find . -type f ! -name '.*' | wc -l)
+plan $((11 + nsql + 4 + 1 + 2 + 3))
 
 echo "install: configuring and building with prefix /usr in $tmp/build"
 if ! cmake -S "$src" -B "$tmp/build" -DBUILD_TESTING=OFF \
@@ -22,24 +20,16 @@ if ! cmake -S "$src" -B "$tmp/build" -DBUILD_TESTING=OFF \
     >"$tmp/log" 2>&1 ||
     ! cmake --build "$tmp/build" -j"$(nproc)" >>"$tmp/log" 2>&1; then
 	cat "$tmp/log"
-	echo "install: FAIL: configure or build"
-	exit 1
+	fatal "configure or build"
 fi
 root=$tmp/root
 if ! DESTDIR=$root cmake --install "$tmp/build" >>"$tmp/log" 2>&1; then
 	cat "$tmp/log"
-	echo "install: FAIL: cmake --install"
-	exit 1
+	fatal "cmake --install"
 fi
 
 expect() { # path under the staging root, test(1) flag
-	checked=$((checked + 1))
-	if test "$2" "$root$1"; then
-		echo "ok   $1"
-	else
-		echo "FAIL $1 missing (test $2)"
-		fail=$((fail + 1))
-	fi
+	check "$1 (test $2)" test "$2" "$root$1"
 }
 
 expect /usr/sbin/pledged -x
@@ -54,61 +44,37 @@ expect /usr/lib/tmpfiles.d/pledged.conf -f
 expect /etc/pledged/pledged.conf.sample -f
 expect /usr/share/doc/pledged/examples/cron.d-pledged -f
 # Every file of sql/ (schema, migrations, views), wherever it sits.
-if [ -d "$src/sql" ]; then
-	(cd "$src/sql" && find . -type f ! -name '.*' | sort) >"$tmp/sql"
-	while read -r f; do
-		expect "/usr/share/pledged/sql/${f#./}" -f
-	done <"$tmp/sql"
-fi
+(cd "$src/sql" && find . -type f ! -name '.*' | sort) >"$tmp/sql"
+while read -r f; do
+	expect "/usr/share/pledged/sql/${f#./}" -f
+done <"$tmp/sql"
 
 # Nothing may land under /usr/etc, /usr/var or /usr/run: that is what a
 # relative sysconfdir with prefix /usr does.
+absent() {
+	[ ! -e "$root$1" ] && return 0
+	find "$root$1" | sed 's/^/    /'
+	return 1
+}
 for d in /usr/etc /usr/var /usr/run /usr/local; do
-	checked=$((checked + 1))
-	if [ -e "$root$d" ]; then
-		echo "FAIL $d exists in the staging root"
-		find "$root$d" | sed 's/^/    /'
-		fail=$((fail + 1))
-	else
-		echo "ok   nothing under $d"
-	fi
+	check "nothing under $d" absent "$d"
 done
 
 # The units point at the installed daemon and configuration.
-checked=$((checked + 1))
-if grep -qxF 'ExecStart=/usr/sbin/pledged --config /etc/pledged/pledged.conf' \
-    "$root/usr/lib/systemd/system/pledged.service"; then
-	echo "ok   pledged.service runs /usr/sbin/pledged with /etc/pledged/pledged.conf"
-else
-	echo "FAIL pledged.service ExecStart does not name the installed paths"
-	fail=$((fail + 1))
-fi
+check "pledged.service runs /usr/sbin/pledged with /etc/pledged/pledged.conf" \
+    grep -qxF 'ExecStart=/usr/sbin/pledged --config /etc/pledged/pledged.conf' \
+    "$root/usr/lib/systemd/system/pledged.service"
 
 # The default configuration path compiled into both programs, as their
 # --help shows it.
+default_conf() { "$root/$1" --help 2>&1 | grep -qF /etc/pledged/pledged.conf; }
 for prog in usr/sbin/pledged usr/bin/pledgectl; do
-	checked=$((checked + 1))
-	if "$root/$prog" --help 2>&1 | grep -qF /etc/pledged/pledged.conf; then
-		echo "ok   /$prog defaults to /etc/pledged/pledged.conf"
-	else
-		echo "FAIL /$prog --help does not show /etc/pledged/pledged.conf"
-		fail=$((fail + 1))
-	fi
+	check "/$prog defaults to /etc/pledged/pledged.conf" default_conf "$prog"
 done
 
 # The installed pages are the ones that render cleanly.
 for page in man8/pledged.8 man1/pledgectl.1 man5/pledged.conf.5; do
-	checked=$((checked + 1))
-	if cmp -s "$root/usr/share/man/$page" "$src/contrib/man/${page#*/}"; then
-		echo "ok   /usr/share/man/$page is contrib/man/${page#*/}"
-	else
-		echo "FAIL /usr/share/man/$page differs from the source"
-		fail=$((fail + 1))
-	fi
+	check "/usr/share/man/$page is contrib/man/${page#*/}" \
+	    cmp -s "$root/usr/share/man/$page" "$src/contrib/man/${page#*/}"
 done
-
-if [ "$fail" -ne 0 ]; then
-	echo "install: $fail of $checked checks failed"
-	exit 1
-fi
-echo "install: all $checked checks passed"
+finish

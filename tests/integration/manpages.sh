@@ -1,95 +1,51 @@
-#!/bin/sh
+#!/bin/bash
 # The manual pages render without a single warning from groff (through
-# man-db, as a user would read them) at several terminal widths, and, where
-# mandoc is installed, pass its linter too.  Any output on standard error is
-# a failure: groff warns about bad macros and escapes, and about words that
-# cannot fit a line.  Without man-db or mandoc the test is skipped (77).
-set -eu
-
-src=${PLEDGED_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-
-pages="pledged.8 pledgectl.1 pledged.conf.5"
-fail=0
-checked=0
-
-for tool in man mandoc; do
-	if ! command -v $tool >/dev/null 2>&1; then
-		echo "manpages: skipped: $tool is not installed"
-		exit 77
-	fi
-done
-
-for page in $pages; do
-	f=$src/contrib/man/$page
-	if [ ! -f "$f" ]; then
-		echo "FAIL $page: missing"
-		fail=$((fail + 1))
-		continue
-	fi
-	for width in 60 80 132; do
-		checked=$((checked + 1))
-		if ! MANWIDTH=$width man --warnings -l "$f" >"$tmp/out" 2>"$tmp/err"; then
-			echo "FAIL $page (width $width): man exited non-zero"
-			fail=$((fail + 1))
-		elif [ -s "$tmp/err" ]; then
-			echo "FAIL $page (width $width): warnings:"
-			sed 's/^/    /' "$tmp/err"
-			fail=$((fail + 1))
-		elif ! grep -q NAME "$tmp/out"; then
-			echo "FAIL $page (width $width): no NAME section in the output"
-			fail=$((fail + 1))
-		else
-			echo "ok   $page renders without warnings at width $width"
-		fi
-	done
-	# The section in the .TH line must match the file name's, or
-	# man(1) and the install rules file the page in the wrong place.
-	checked=$((checked + 1))
-	sect=${page##*.}
-	if awk -v s="$sect" '$1 == ".TH" { found = ($3 == s) } END { exit !found }' "$f"; then
-		echo "ok   $page: .TH section is $sect"
-	else
-		echo "FAIL $page: .TH section is not $sect"
-		fail=$((fail + 1))
-	fi
-	checked=$((checked + 1))
-	if mandoc -T lint -W warning "$f" >"$tmp/err" 2>&1 && [ ! -s "$tmp/err" ]; then
-		echo "ok   $page passes mandoc -T lint"
-	else
-		echo "FAIL $page: mandoc -T lint:"
-		sed 's/^/    /' "$tmp/err"
-		fail=$((fail + 1))
-	fi
-done
-
+# man-db, as a user would read them) at several terminal widths, and pass
+# mandoc's linter.  Any output on standard error is a failure: groff warns
+# about bad macros and escapes, and about words that cannot fit a line.
 # Every option and subcommand of the contract appears in its page.
-check_mentions() {
-	page=$1
-	shift
-	missing=0
-	for word in "$@"; do
-		checked=$((checked + 1))
-		# roff writes "-" as "\-"; compare literally.
-		pat=$(printf '%s' "$word" | sed 's/-/\\-/g')
-		if ! grep -qF -e "$pat" "$src/contrib/man/$page"; then
-			echo "FAIL $page does not mention $word"
-			missing=$((missing + 1))
-		fi
-	done
-	fail=$((fail + missing))
-	[ "$missing" -eq 0 ] && echo "ok   $page mentions all $# expected words"
-	return 0
+. "$PLEDGED_SOURCE_DIR/tests/integration/common.bash"
+need_cmd man mandoc
+src=$PLEDGED_SOURCE_DIR
+pages="pledged.8 pledgectl.1 pledged.conf.5"
+
+# renders PAGE WIDTH: man-db formats it, nothing on stderr, a NAME section.
+renders() {
+	MANWIDTH=$2 man --warnings -l "$src/contrib/man/$1" >"$t/out" 2>"$t/err" ||
+	    { echo "    man exited non-zero"; return 1; }
+	[ ! -s "$t/err" ] || { sed 's/^/    /' "$t/err"; return 1; }
+	grep -q NAME "$t/out" || { echo "    no NAME section"; return 1; }
 }
-check_mentions pledged.8 --config --once --dry-run --check-config --verbose \
+# The section in the .TH line must match the file name's, or man(1) and
+# the install rules file the page in the wrong place.
+th_section() {
+	awk -v s="${1##*.}" '$1 == ".TH" { found = ($3 == s) } END { exit !found }' \
+	    "$src/contrib/man/$1"
+}
+lints() {
+	mandoc -T lint -W warning "$src/contrib/man/$1" >"$t/err" 2>&1 &&
+	    [ ! -s "$t/err" ] || { sed 's/^/    /' "$t/err"; return 1; }
+}
+# mentions PAGE WORD: roff writes "-" as "\-"; compare literally.
+mentions() {
+	grep -qF -e "$(printf '%s' "$2" | sed 's/-/\\-/g')" "$src/contrib/man/$1"
+}
+check_mentions() {
+	local page=$1 word
+	shift
+	for word in "$@"; do
+		check "$page mentions $word" mentions "$page" "$word"
+	done
+}
+
+words_8=(--config --once --dry-run --check-config --verbose \
     --help --version ingest SIGTERM SIGINT SIGHUP flock "EXIT STATUS" \
-    64 65 66 69 73 74 75 77 78
-check_mentions pledgectl.1 keygen issue send stats list show export review \
+    64 65 66 69 73 74 75 77 78)
+words_1=(keygen issue send stats list show export review \
     report forget --out --phase --to --expires --all-pledged --outbox \
     --resend --json --state --what --format --approve --reject --html \
-    "EXIT STATUS"
-check_mentions pledged.conf.5 "SECTION [imap]" "SECTION [store]" \
+    "EXIT STATUS")
+words_5=("SECTION [imap]" "SECTION [store]" \
     "SECTION [tokens]" "SECTION [daemon]" "SECTION [smtp]" \
     port tls ca_file user password_file mailbox after processed_mailbox \
     review_mailbox batch max_message_bytes timeout authserv_id database \
@@ -98,10 +54,19 @@ check_mentions pledged.conf.5 "SECTION [imap]" "SECTION [store]" \
     poll_interval idle lock_file log from rate_per_minute \
     sender-mismatch multiple-tokens unclear unauthenticated bad-signature \
     unknown-key malformed-token expired not-yet-valid wrong-campaign \
-    replayed too-large unparseable auto-reply bounce duplicate other
+    replayed too-large unparseable auto-reply bounce duplicate other)
 
-if [ "$fail" -ne 0 ]; then
-	echo "manpages: $fail of $checked checks failed"
-	exit 1
-fi
-echo "manpages: all $checked checks passed"
+# Per page: three widths, the section, the linter; then the words.
+plan $((3 * 5 + ${#words_8[@]} + ${#words_1[@]} + ${#words_5[@]}))
+for page in $pages; do
+	for width in 60 80 132; do
+		check "$page renders without warnings at width $width" renders "$page" "$width"
+	done
+	check "$page: .TH section is ${page##*.}" th_section "$page"
+	check "$page passes mandoc -T lint" lints "$page"
+done
+check_mentions pledged.8 "${words_8[@]}"
+check_mentions pledgectl.1 "${words_1[@]}"
+check_mentions pledged.conf.5 "${words_5[@]}"
+
+finish

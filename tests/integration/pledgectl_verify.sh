@@ -1,14 +1,8 @@
 #!/bin/bash
 # pledgectl verify, as an organizer checks a token an artist forwards: the
 # outcome first, then the claims; exit 0 for ok, 65 for a token that fails.
-set -eu
-t=$(mktemp -d /tmp/pledged-verify-XXXXXX)
-trap 'rm -rf "$t"' EXIT
-pass=0 fail=0
-check() { # description, command...
-	local what=$1; shift
-	if "$@"; then pass=$((pass + 1)); else echo "FAIL: $what" >&2; fail=$((fail + 1)); fi
-}
+. "$PLEDGED_SOURCE_DIR/tests/integration/common.bash"
+plan 27
 verify() { # config, args...: sets out and rc
 	local conf=$1; shift
 	rc=0; out=$("$PLEDGECTL" --config "$conf" verify "$@" 2>"$t/err") || rc=$?
@@ -16,11 +10,11 @@ verify() { # config, args...: sets out and rc
 line1() { printf '%s\n' "$out" | head -n 1; }
 claim() { printf '%s\n' "$out" | sed -n "s/^$1: //p"; }
 
-keys=$("$PLEDGECTL" keygen --out "$t/k.key")
+keys=$("$PLEDGECTL" keygen --out "$t/own.key")
 pub=$(printf '%s\n' "$keys" | sed -n 's/^public_keys = //p')
 pid=$(printf '%s\n' "$keys" | sed -n 's/^# key id: //p')
 conf() { # file, campaign, public_keys
-	printf '[store]\ndatabase = %s/p.db\n[tokens]\ncampaign = %s\npublic_keys = %s\nsecret_key_file = %s/k.key\n' \
+	printf '[store]\ndatabase = %s/p.db\n[tokens]\ncampaign = %s\npublic_keys = %s\nsecret_key_file = %s/own.key\n' \
 	    "$t" "$2" "$3" "$t" >"$1"
 }
 conf "$t/p.conf" nomusicforice "$pub"
@@ -88,5 +82,4 @@ check "two tokens: 64" test "$rc" = 64
 verify "$t/p.conf" --at yesterday "$tok"
 check "bad --at: 64" test "$rc" = 64
 
-echo "pledgectl_verify: $pass passed, $fail failed"
-test "$fail" = 0
+finish

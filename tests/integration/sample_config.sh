@@ -1,16 +1,11 @@
-#!/bin/sh
+#!/bin/bash
 # The sample configuration and the manual page pledged.conf(5) name the
 # same sections and keys: a key added to one and forgotten in the other
 # fails here.
-set -eu
-
-src=${PLEDGED_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-sample=$src/contrib/pledged.conf.sample
-page=$src/contrib/man/pledged.conf.5
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail=0
-checked=0
+. "$PLEDGED_SOURCE_DIR/tests/integration/common.bash"
+plan 3
+sample=$PLEDGED_SOURCE_DIR/contrib/pledged.conf.sample
+page=$PLEDGED_SOURCE_DIR/contrib/man/pledged.conf.5
 
 # "section.key" for every key line of an INI text on stdin.
 ini_keys() {
@@ -21,37 +16,27 @@ ini_keys() {
 	      print s "." k }'
 }
 
-ini_keys <"$sample" | sort >"$tmp/sample"
+ini_keys <"$sample" | sort >"$t/sample"
 # Sections of the page: ".SH SECTION [name]"; keys: ".BR key " (...)"".
 awk '
 /^\.SH SECTION \[/ { s = $3; gsub(/[][]/, "", s); next }
 /^\.SH/ { s = "" }
-s != "" && /^\.BR [a-z_]+ " \(/ { print s "." $2 }' "$page" | sort >"$tmp/page"
+s != "" && /^\.BR [a-z_]+ " \(/ { print s "." $2 }' "$page" | sort >"$t/page"
 
-compare() { # name-a file-a name-b file-b
-	checked=$((checked + 1))
-	if cmp -s "$2" "$4"; then
-		echo "ok   $1 and $3 name the same $(wc -l <"$2") keys"
-	else
-		echo "FAIL $1 and $3 differ (< only in $1, > only in $3):"
-		diff "$2" "$4" | grep '^[<>]' | sed 's/^/    /'
-		fail=$((fail + 1))
-	fi
+same_keys() { # file-a file-b
+	cmp -s "$1" "$2" && return 0
+	echo "    differ (< only in the sample, > only in the page):"
+	diff "$1" "$2" | grep '^[<>]' | sed 's/^/    /'
+	return 1
 }
-compare sample "$tmp/sample" pledged.conf.5 "$tmp/page"
-
-# Every value in the sample parses as the page says: no key repeated.
-checked=$((checked + 1))
-dups=$(uniq -d "$tmp/sample")
-if [ -z "$dups" ]; then
-	echo "ok   no key appears twice in the sample"
-else
-	echo "FAIL keys repeated in the sample: $dups"
-	fail=$((fail + 1))
-fi
-
-if [ "$fail" -ne 0 ]; then
-	echo "sample_config: $fail of $checked checks failed"
-	exit 1
-fi
-echo "sample_config: all $checked checks passed"
+no_repeats() {
+	local dups
+	dups=$(uniq -d "$1")
+	[ -z "$dups" ] || { echo "    repeated: $dups"; return 1; }
+}
+# An empty list on both sides would compare equal: a broken parser must
+# not pass.
+check "the page documents keys ($(wc -l <"$t/page"))" test -s "$t/page"
+check "sample and pledged.conf.5 name the same keys" same_keys "$t/sample" "$t/page"
+check "no key appears twice in the sample" no_repeats "$t/sample"
+finish

@@ -4,17 +4,10 @@
 # artist through pledged ingest; a second run writes nothing; a run killed
 # between writing a request and recording it leaves one request per
 # artist after the next run; --resend, --to, templates, exit codes.
-set -eu
-t=$(mktemp -d /tmp/pledged-send-XXXXXX)
-trap 'rm -rf "$t"' EXIT
-pass=0 fail=0
-check() {
-	local what=$1; shift
-	if "$@"; then pass=$((pass + 1)); else echo "FAIL: $what" >&2; fail=$((fail + 1)); fi
-}
+. "$PLEDGED_SOURCE_DIR/tests/integration/common.bash"
+plan 48
 q() { sqlite3 "$t/p.db" "$1"; }
 
-pub=$("$PLEDGECTL" keygen --out "$t/k.key" | sed -n 's/^public_keys = //p')
 cat >"$t/p.conf" <<CONF
 [store]
 database = $t/p.db
@@ -133,5 +126,4 @@ rc=0; err=$("$PLEDGECTL" --config "$t/p.conf" send --phase 1 --all-pledged --out
 check "template error: 78" test "$rc" = 78
 check "template error names file and line" grep -q "request-phase1.txt:4: unknown placeholder {nmae}" <<<"$err"
 
-echo "send_outbox: $pass passed, $fail failed"
-test "$fail" = 0
+finish
