@@ -59,6 +59,49 @@ static const char *const reason_names[] = {
     [REASON_OTHER] = "other",
 };
 
+/* The outcome each reason goes with; REASON_NONE's are the four below. */
+static const enum classify_outcome reason_outcomes[] = {
+    [REASON_NONE] = OUTCOME_PLEDGE,
+    [REASON_SENDER_MISMATCH] = OUTCOME_REVIEW,
+    [REASON_MULTIPLE_TOKENS] = OUTCOME_REVIEW,
+    [REASON_UNCLEAR] = OUTCOME_REVIEW,
+    [REASON_UNAUTHENTICATED] = OUTCOME_REVIEW,
+    [REASON_BAD_SIGNATURE] = OUTCOME_REJECT,
+    [REASON_UNKNOWN_KEY] = OUTCOME_REJECT,
+    [REASON_MALFORMED_TOKEN] = OUTCOME_REJECT,
+    [REASON_EXPIRED] = OUTCOME_REJECT,
+    [REASON_NOT_YET_VALID] = OUTCOME_REJECT,
+    [REASON_WRONG_CAMPAIGN] = OUTCOME_REJECT,
+    [REASON_REPLAYED] = OUTCOME_REJECT,
+    [REASON_TOO_LARGE] = OUTCOME_REJECT,
+    [REASON_UNPARSEABLE] = OUTCOME_REJECT,
+    [REASON_AUTO_REPLY] = OUTCOME_IGNORE,
+    [REASON_BOUNCE] = OUTCOME_IGNORE,
+    [REASON_LIST] = OUTCOME_IGNORE,
+    [REASON_DUPLICATE] = OUTCOME_IGNORE,
+    [REASON_OTHER] = OUTCOME_IGNORE,
+};
+
+_Static_assert(
+    sizeof outcome_names / sizeof outcome_names[0] == CLASSIFY_OUTCOMES,
+    "an outcome without a name");
+_Static_assert(sizeof reason_names / sizeof reason_names[0] == CLASSIFY_REASONS,
+    "a reason without a name");
+_Static_assert(
+    sizeof reason_outcomes / sizeof reason_outcomes[0] == CLASSIFY_REASONS,
+    "a reason without its outcome");
+
+bool
+classify_reason_fits(enum classify_outcome o, enum classify_reason r)
+{
+	if ((size_t)o >= CLASSIFY_OUTCOMES || (size_t)r >= CLASSIFY_REASONS)
+		return false;
+	if (r == REASON_NONE)
+		return o == OUTCOME_PLEDGE || o == OUTCOME_CONFIRM ||
+		    o == OUTCOME_DECLINE || o == OUTCOME_WITHDRAW;
+	return reason_outcomes[r] == o;
+}
+
 /* How many lines of the own text may carry a pledge keyword. */
 #define PLEDGE_LINES 5
 

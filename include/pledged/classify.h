@@ -61,6 +61,17 @@ enum classify_reason {
 const char *classify_outcome_name(enum classify_outcome);
 const char *classify_reason_name(enum classify_reason);
 
+/*
+ * The whole vocabulary, read-only, for what must agree with it (the
+ * schema's CHECK and its test): outcomes 0 .. CLASSIFY_OUTCOMES - 1,
+ * reasons 0 .. CLASSIFY_REASONS - 1 (REASON_NONE included), and whether a
+ * decision may pair outcome 'o' with reason 'r' (REASON_NONE goes with the
+ * outcomes that take no reason, every other reason with one outcome).
+ */
+#define CLASSIFY_OUTCOMES (OUTCOME_IGNORE + 1)
+#define CLASSIFY_REASONS (REASON_OTHER + 1)
+bool classify_reason_fits(enum classify_outcome o, enum classify_reason r);
+
 /* Keyword lists and policy; all pointers borrowed for the call. */
 struct classify_policy {
 	const struct token_keyring *keyring;
