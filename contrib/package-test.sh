@@ -107,6 +107,14 @@ else
 fi
 
 # The installed programs.
+# The package is a production build: no fault hooks (PLEDGED_TEST_HOOKS).
+for f in /usr/sbin/pledged /usr/bin/pledgectl; do
+	if grep -qaF PLEDGED_FAULT "$f"; then
+		bad "$f has the test fault hooks"
+	else
+		ok "$f has no test fault hooks"
+	fi
+done
 out=$(/usr/sbin/pledged --version 2>&1) || true
 if [ "$out" = "pledged $version" ]; then
 	ok "/usr/sbin/pledged --version: $out"

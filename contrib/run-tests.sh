@@ -22,7 +22,8 @@ else
 	extra=
 fi
 
-cmake -S . -B "$dir" -DPLEDGED_WERROR=ON $extra >/dev/null
+# PLEDGED_TEST_HOOKS: the crash tests' fault hooks, never in a package.
+cmake -S . -B "$dir" -DPLEDGED_WERROR=ON -DPLEDGED_TEST_HOOKS=ON $extra >/dev/null
 cmake --build "$dir" -j"$(nproc)"
 cd "$dir"
 ctest --output-on-failure -j"$(nproc)"

@@ -135,8 +135,12 @@ requests_open(const struct requests_opts *o, struct requests **out)
 	}
 	if (request_templates_load(o->cfg->smtp.templates, &rq->tmpl) != 0)
 		goto fail;
+#ifdef PLEDGED_TEST_HOOKS
 	if ((fault = getenv("PLEDGED_FAULT_KILL_AFTER")) != NULL)
 		rq->fault_kill_after = strtol(fault, NULL, 10);
+#else
+	(void)fault;
+#endif
 	*out = rq;
 	return REQUESTS_OK;
 fail:

@@ -29,9 +29,10 @@
  * 'auto_submitted' (the daemon's own mail, RFC 3834) requests carry
  * "Auto-Submitted: auto-generated" and an artist gets at most one a day.
  *
- * Test hook: when the environment variable PLEDGED_FAULT_KILL_AFTER is a
- * number N, the process kills itself (SIGKILL) after the N-th delivery,
- * before recording it: the worst place to stop, for tests of step 4.
+ * Test hook, compiled only with the CMake option PLEDGED_TEST_HOOKS: when
+ * the environment variable PLEDGED_FAULT_KILL_AFTER is a number N, the
+ * process kills itself (SIGKILL) after the N-th delivery, before recording
+ * it: the worst place to stop, for tests of step 4.
  *
  * Memory: all memory belongs to the caller unless stated otherwise;
  * everything in requests_opts is borrowed for the life of the context.

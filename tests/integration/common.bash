@@ -9,6 +9,8 @@
 #   skip REASON         the test cannot run on this machine: exit 77, which
 #                       ctest reports as skipped (and CI fails on)
 #   need_root, need_cmd CMD...      skip unless root / unless CMD exists
+#   need_fault_hooks PROG...        skip unless PROG has the crash tests'
+#                       fault hooks (CMake option PLEDGED_TEST_HOOKS)
 #   wait_for SECS CMD...            wait for an event (CMD succeeds)
 #   on_exit CMD         run CMD (a string) at exit, before $t goes
 #   server_start KIND DIR, server_stop KIND DIR
@@ -88,6 +90,17 @@ wait_for() {
 		i=$((i + 1))
 		[ "$i" -le "$limit" ] || return 1
 		sleep 0.1
+	done
+}
+
+# need_fault_hooks PROGRAM...: skip unless built with PLEDGED_TEST_HOOKS.
+# Read from the binary itself: the hooks' variable names are in it only
+# then.
+need_fault_hooks() {
+	local p
+	for p in "$@"; do
+		grep -qaF PLEDGED_FAULT "$p" ||
+		    skip "$p has no fault hooks (build with -DPLEDGED_TEST_HOOKS=ON)"
 	done
 }
 

@@ -4,6 +4,7 @@
 # finished by the next pass.
 . "$PLEDGED_SOURCE_DIR/tests/integration/imaplib.bash"
 plan 17
+need_fault_hooks "$PLEDGED"
 
 sample
 deliver "$t"/mail/*.eml

@@ -11,7 +11,7 @@
 src=$PLEDGED_SOURCE_DIR
 tmp=$t
 nsql=$(cd "$src/sql" && find . -type f ! -name '.*' | wc -l)
-plan $((11 + nsql + 4 + 1 + 2 + 3))
+plan $((11 + nsql + 4 + 1 + 2 + 2 + 3))
 
 echo "install: configuring and building with prefix /usr in $tmp/build"
 if ! cmake -S "$src" -B "$tmp/build" -DBUILD_TESTING=OFF \
@@ -70,6 +70,12 @@ check "pledged.service runs /usr/sbin/pledged with /etc/pledged/pledged.conf" \
 default_conf() { "$root/$1" --help 2>&1 | grep -qF /etc/pledged/pledged.conf; }
 for prog in usr/sbin/pledged usr/bin/pledgectl; do
 	check "/$prog defaults to /etc/pledged/pledged.conf" default_conf "$prog"
+done
+
+# A default build has no test hooks: no variable makes it kill itself.
+no_hooks() { ! grep -qaF PLEDGED_FAULT "$root/$1"; }
+for prog in usr/sbin/pledged usr/bin/pledgectl; do
+	check "/$prog has no fault hooks" no_hooks "$prog"
 done
 
 # The installed pages are the ones that render cleanly.

@@ -6,6 +6,7 @@
 # artist after the next run; --resend, --to, templates, exit codes.
 . "$PLEDGED_SOURCE_DIR/tests/integration/common.bash"
 plan 48
+need_fault_hooks "$PLEDGECTL"
 q() { sqlite3 "$t/p.db" "$1"; }
 
 cat >"$t/p.conf" <<CONF

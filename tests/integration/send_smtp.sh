@@ -9,6 +9,7 @@
 # CA or a wrong password: refused, nothing sent; the pace holds.
 . "$PLEDGED_SOURCE_DIR/tests/integration/common.bash"
 plan 83
+need_fault_hooks "$PLEDGECTL"
 server_start submission "$t/srv"
 . "$t/srv/env"
 
