@@ -17,7 +17,7 @@
 # TLS), HOST (127.0.0.1), CA_FILE, OTHER_CA_FILE, USER, PASSWORD_FILE
 # (0600), PASSWORD, ARTIST_PASSWORD (artist1..artist3), MAILDIR (the
 # campaign user's), MAIL_ROOT, MAIL_UID, MAIL_GID, LMTP_SOCKET, CONF,
-# LOG, DOVECOT_PID, and the negative-test addresses: WRONG_CA_HOST (a
+# LOG, RAWLOG_DIR (the IMAP sessions' transcripts), DOVECOT_PID, and the negative-test addresses: WRONG_CA_HOST (a
 # certificate for that address from another CA), WRONG_NAME_HOST (a
 # certificate from the test CA for "wrong.invalid" only).  Also in DIR/tls:
 # ca.pem, other-ca.pem, server.pem, other.pem, wrong-name.pem, expired.pem
@@ -120,7 +120,10 @@ start() {
 			mkdir -p "$dir/mail/$u/$sub"
 		done
 	done
-	chown -R "$uid:$gid" "$dir/mail"
+	# The IMAP transcripts (rawlog_dir below): written by the mail
+	# processes, so owned by the mail user.
+	mkdir -p "$dir/rawlog"
+	chown -R "$uid:$gid" "$dir/mail" "$dir/rawlog"
 	umask 077
 	printf '%s\n' "$pass" >"$dir/password"
 	umask 022
@@ -182,6 +185,12 @@ service lmtp {
 protocol lmtp {
   postmaster_address = postmaster@localhost
 }
+# Every IMAP session's transcript, as the server saw it: DATE-TIME-PID.in
+# (what the client sent) and .out (the answers), for the tests that check
+# the order of work from the server's side.
+protocol imap {
+  rawlog_dir = $dir/rawlog
+}
 # Negative tests: the same listeners, another certificate per address.
 local 127.0.0.2 {
   ssl_cert = <$dir/tls/other.pem
@@ -240,6 +249,7 @@ MAIL_GID='$gid'
 LMTP_SOCKET='$dir/run/lmtp'
 CONF='$dir/dovecot.conf'
 LOG='$dir/dovecot.log'
+RAWLOG_DIR='$dir/rawlog'
 DOVECOT_PID='$pid'
 ENV
 
