@@ -124,8 +124,7 @@ test_corpus(void **state)
 
 	assert_int_equal(store_begin(pp.store), STORE_OK);
 	for (size_t i = 0; i < n; i++) {
-		char *path =
-		    tu_asprintf("%s/corpus/%s", TU_DATA, e[i].file);
+		char *path = tu_asprintf("%s/corpus/%s", TU_DATA, e[i].file);
 		size_t len;
 		char *raw = tu_read_file(path, &len);
 		pledge_sender(pp.store, raw, len);
@@ -133,8 +132,7 @@ test_corpus(void **state)
 	}
 	for (size_t i = 0; i < n; i++) {
 		struct pipeline_source src = {"INBOX", 7, (uint32_t)i + 1};
-		char *path =
-		    tu_asprintf("%s/corpus/%s", TU_DATA, e[i].file);
+		char *path = tu_asprintf("%s/corpus/%s", TU_DATA, e[i].file);
 		struct pipeline_decision d;
 		char got[64];
 		size_t len;

@@ -67,8 +67,9 @@ tu_dovecot_start(void)
 
 	/* 77: ctest's SKIP_RETURN_CODE; CI fails on a skip. */
 	if (geteuid() != 0 || access("/usr/sbin/dovecot", X_OK) != 0) {
-		fprintf(stderr, "skipped: the private dovecot needs root and "
-				"dovecot-imapd\n");
+		fprintf(stderr,
+		    "skipped: the private dovecot needs root and "
+		    "dovecot-imapd\n");
 		exit(77);
 	}
 	if ((d = calloc(1, sizeof(*d))) == NULL)

@@ -59,7 +59,7 @@ check() {
 
 fatal() {
 	echo "FAIL $test_name: $*"
-	echo "$test_name: $pass passed, $((fail + 1)) failed (stopped early)"
+	echo "$test_name: $pass passed, $((fail + 1)) failed"
 	exit 1
 }
 
@@ -81,7 +81,7 @@ need_cmd() {
 }
 
 # wait_for SECONDS CMD...: poll CMD every 0.1 s until it succeeds; 1 when
-# SECONDS pass first.  The one sleep of the suite: it waits for something
+# SECONDS pass first.  The harness's only sleep: it waits for something
 # to happen, never proves that something did not.
 wait_for() {
 	local limit=$(($1 * 10)) i=0
