@@ -14,8 +14,11 @@ sources_harness() {
 }
 has_plan() { grep -qE '^[[:space:]]*plan ' "$1"; }
 ends_with_finish() { [ "$(grep -v '^[[:space:]]*$' "$1" | tail -n 1)" = finish ]; }
-# A sleep as a command (the word in a comment is fine): wait_for waits.
-no_sleep() { ! sed 's/#.*//' "$1" | grep -qw 'slee[p]'; }
+# A sleep command ("sleep 1", "sleep $n"; the word in a comment or a
+# description is fine): wait_for waits.
+no_sleep() {
+	! sed 's/#.*//' "$1" | grep -qE '(^|[^[:alnum:]_"-])slee[p][[:space:]]+[0-9$]'
+}
 # No path above the repository, such as a shared folder beside it.
 inside_repo() { ! grep -nE '\.\./\.\./\.\.|\.\./shared|/wor[k]/' "$1"; }
 
