@@ -246,10 +246,12 @@ struct collected {
 };
 
 static int
-collect(void *arg, uint32_t uid, const char *data, size_t len)
+collect(
+    void *arg, uint32_t uid, const char *data, size_t len, int64_t internaldate)
 {
 	struct collected *col = arg;
 
+	(void)internaldate;
 	assert_true(col->n < 8);
 	col->uid[col->n] = uid;
 	col->body[col->n] = malloc(len + 1);
