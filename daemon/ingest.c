@@ -18,6 +18,7 @@
 
 #include "pledged/digest.h"
 #include "pledged/engine.h"
+#include "pledged/escape.h"
 #include "pledged/ingest.h"
 #include "pledged/log.h"
 #include "pledged/store.h"
@@ -128,6 +129,7 @@ ingest_one(struct engine *e, const char *name, int fd, struct pledges *pl)
 	struct pipeline_decision d;
 	struct input in;
 	int64_t now = time(NULL);
+	char shown[1024];
 	int rc = EX_OK;
 
 	src.received_at = received_at(fd, now);
@@ -138,7 +140,8 @@ ingest_one(struct engine *e, const char *name, int fd, struct pledges *pl)
 	switch (pipeline_process(
 	    &e->pp, &src, in.buf, in.len, in.sha256, now, &d)) {
 	case PIPELINE_SEEN:
-		printf("%s: already recorded\n", name);
+		printf("%s: already recorded\n",
+		    escape_text(name, shown, sizeof shown));
 		break;
 	case PIPELINE_ERR:
 		rc = EX_IOERR;
