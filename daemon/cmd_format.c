@@ -93,8 +93,7 @@ utf8_chars(const unsigned char *p)
 static size_t
 put_safe(FILE *fp, const char *s, size_t width)
 {
-	const unsigned char *p = (const unsigned char *)s,
-			    *end = p + strlen(s);
+	const unsigned char *p = (const unsigned char *)s, *end = p + strlen(s);
 	bool cut = width > 0 && utf8_chars(p) > width;
 	size_t n = 0, len, bad;
 
