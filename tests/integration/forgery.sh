@@ -65,12 +65,12 @@ check "authserv_id set, no result: pledge held" test "$("$PLEDGED" --config "$t/
 check "singer still pledged" test "$(state singer@example.org)" = received
 
 # 12. Expiry at receipt: a file's modification time, not the time read.
-issued=$(date +%s)
-tok=$("$PLEDGECTL" --config "$t/p.conf" issue --phase 2 --to late@example.org --expires 1s 2>/dev/null)
+tok=$("$PLEDGECTL" --config "$t/p.conf" issue --phase 2 --to late@example.org --expires 2s 2>/dev/null)
+issued=$(date +%s) # not before the token's iat, within 2 s of it
 mail "$t/l1.eml" late@example.org "Re: phase two" "" "Done."$'\r\n\r\n'"> $tok"
 cp "$t/l1.eml" "$t/l2.eml"; sed -i 's/l1@/l2@/' "$t/l2.eml"
 touch -d "@$issued" "$t/l1.eml"
-until [ "$(date +%s)" -gt $((issued + 1)) ]; do sleep 0.2; done
+until [ "$(date +%s)" -gt $((issued + 3)) ]; do sleep 0.2; done # expired
 check "received in time, read late: confirmed" test "$(ingest "$t/l1.eml")" = "$t/l1.eml: confirm phase 2 late@example.org"
 check "read from standard input now: expired" test "$("$PLEDGED" --config "$t/p.conf" ingest <"$t/l2.eml" 2>/dev/null)" = "-: reject/expired"
 
