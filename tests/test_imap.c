@@ -374,6 +374,32 @@ test_mailbox_operations(void **state)
 	imap_close(c);
 }
 
+/* Every status ends in an exit code that pledged(8) and DESIGN list. */
+static void
+test_status_exit(void **state)
+{
+	static const struct {
+		enum imap_status st;
+		int code;
+	} cases[] = {
+	    {IMAP_OK, 0},
+	    {IMAP_UNAVAILABLE, 69},
+	    {IMAP_TEMPFAIL, 75},
+	    {IMAP_TLS_FAILED, 69},
+	    {IMAP_AUTH_FAILED, 77},
+	    {IMAP_PROTOCOL, 69},
+	    {IMAP_NO_MAILBOX, 69},
+	    {IMAP_ABORTED, 75},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		if (imap_status_exit(cases[i].st) != cases[i].code)
+			fail_msg("%s: exit %d, want %d",
+			    imap_status_str(cases[i].st),
+			    imap_status_exit(cases[i].st), cases[i].code);
+}
+
 static void
 test_uid_set(void **state)
 {
@@ -577,6 +603,7 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_status_exit),
 	    cmocka_unit_test(test_uid_set),
 	    cmocka_unit_test(test_harness),
 	    cmocka_unit_test(test_implicit_tls_append_search),

@@ -56,7 +56,7 @@ enum imap_status {
 			     problem; retrying will not help until someone
 			     acts) */
 	IMAP_AUTH_FAILED, /* LOGIN refused: 77 */
-	IMAP_PROTOCOL,	  /* the server said NO/BAD, or sent garbage: 76 */
+	IMAP_PROTOCOL,	  /* the server said NO/BAD, or sent garbage: 69 */
 	IMAP_NO_MAILBOX,  /* SELECT of a mailbox that does not exist: 69 */
 	IMAP_ABORTED,	  /* a fetch callback asked to stop: 75 */
 };
