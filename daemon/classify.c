@@ -14,6 +14,13 @@
  * and the text scanner offers several joins of a wrapped token, most of
  * them wrong.  So a reply is rejected only when nothing verifies, and then
  * with the most telling failure seen.
+ *
+ * Every outcome that changes the ledger then meets the sender evidence
+ * rule (sender_evidence): a From address is only a claim, so what the
+ * message shows about its writer (the receiving server's DMARC verdict,
+ * a token or the request's secret reference, which only mail sent to
+ * the artist carried) decides whether the outcome stands or is held for
+ * review, with the outcome kept in 'held' for the approval.
  */
 #include <ctype.h>
 #include <stdio.h>

@@ -8,8 +8,14 @@
  * token a reference names, and whether an artist pledged.  It writes
  * nothing; the pipeline records the decision.
  *
+ * Outcomes that change the ledger (pledge, withdraw, confirm, decline)
+ * stand only on sender evidence (DESIGN.md, "Outcomes"); otherwise the
+ * message is held as review/unauthenticated and 'held' says what approving
+ * it records.
+ *
  * The outcome and reason names are an interface (exports, views, tests):
- * they must change together with the CHECK constraints in sql/schema.sql.
+ * they must change together with the CHECK constraints in sql/schema.sql
+ * (and audit.held in sql/migrations/003_request_ref.sql).
  */
 #ifndef PLEDGED_CLASSIFY_H
 #define PLEDGED_CLASSIFY_H
