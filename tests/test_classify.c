@@ -152,11 +152,14 @@ record_issued(const char *sub, int phase, const char *jti, const char *tok,
 	record_issued_ref(sub, phase, jti, tok, mid, NULL);
 }
 
-/* Run one message through the pipeline in its own transaction. */
+/*
+ * Run one message through the pipeline in its own transaction, as
+ * received at 'received' (0: unknown).
+ */
 static struct classify_result
-decide(const char *raw)
+decide_at(const char *raw, int64_t received)
 {
-	struct pipeline_source src = {"INBOX", 1, fx.next_uid++, time(NULL)};
+	struct pipeline_source src = {"INBOX", 1, fx.next_uid++, received};
 	struct pipeline_decision d;
 
 	assert_int_equal(store_begin(fx.store), STORE_OK);
@@ -165,6 +168,12 @@ decide(const char *raw)
 	    PIPELINE_RECORDED);
 	assert_int_equal(store_commit(fx.store), STORE_OK);
 	return d.result;
+}
+
+static struct classify_result
+decide(const char *raw)
+{
+	return decide_at(raw, time(NULL));
 }
 
 static void
@@ -969,6 +978,55 @@ test_vouched_outcomes(void **state)
 	fx.policy.authserv_id = NULL;
 }
 
+/*
+ * Issue 13, failure 12: a token is judged when the message was received,
+ * never later than now; the Date header only when nothing else says.
+ */
+static void
+test_judged_at_receipt(void **state)
+{
+	struct classify_result r;
+	char *tok, *m, *msg, date[64];
+	int64_t now = time(NULL);
+	struct tm tm;
+	time_t t;
+
+	(void)state;
+	fx.policy.clock_skew = 0;
+	/* Issued 60 s ago, expired 30 s ago, received 45 s ago. */
+	tok = make_token(fx.key, "late@example.org", 2, -30, CAMPAIGN, NULL);
+	m = reply("late@example.org", "Re: x", NULL, "Done.\r\n");
+	msg = tu_asprintf("%s\r\n> %s\r\n", m, tok);
+	r = decide_at(msg, now - 45);
+	expect(&r, OUTCOME_CONFIRM, REASON_NONE, 2);
+	free(m), free(msg), free(tok);
+
+	/* A receipt time in the future is now. */
+	tok = make_token(fx.key, "late@example.org", 2, -30, CAMPAIGN, NULL);
+	m = reply("late@example.org", "Re: x", NULL, "Done.\r\n");
+	msg = tu_asprintf("%s\r\n> %s\r\n", m, tok);
+	r = decide_at(msg, now + 86400);
+	expect(&r, OUTCOME_REJECT, REASON_EXPIRED, 0);
+	free(msg);
+	/* Unknown receipt: the Date header, never in the future. */
+	t = (time_t)(now - 45);
+	gmtime_r(&t, &tm);
+	strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S +0000", &tm);
+	msg = tu_asprintf("Date: %s\r\n%s\r\n> %s\r\n", date, m, tok);
+	r = decide_at(msg, 0);
+	expect(&r, OUTCOME_CONFIRM, REASON_NONE, 2);
+	free(m), free(msg), free(tok);
+	tok = make_token(fx.key, "late@example.org", 2, -30, CAMPAIGN, NULL);
+	m = reply("late@example.org", "Re: x", NULL, "Done.\r\n");
+	msg = tu_asprintf(
+	    "Date: Fri, 1 Jan 2100 00:00:00 +0000\r\n%s\r\n> %s\r\n", m,
+	    tok);
+	r = decide_at(msg, 0);
+	expect(&r, OUTCOME_REJECT, REASON_EXPIRED, 0);
+	free(m), free(msg), free(tok);
+	fx.policy.clock_skew = 300;
+}
+
 int
 main(void)
 {
@@ -986,6 +1044,7 @@ main(void)
 	    cmocka_unit_test(test_forged_withdrawal),
 	    cmocka_unit_test(test_reference_is_not_consent),
 	    cmocka_unit_test(test_vouched_outcomes),
+	    cmocka_unit_test(test_judged_at_receipt),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
