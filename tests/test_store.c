@@ -290,6 +290,11 @@ test_migrate_from_v1(void **state)
 	assert_string_equal(token, "v4.public.T");
 	assert_string_equal(jti, "abcdefghijklmnopqrstuvwxyz");
 	free(token);
+	/* Migration 003: every token has a secret reference, not its jti. */
+	assert_row(st->db,
+	    "SELECT length(request_ref), request_ref GLOB '*[^0-9a-f]*',"
+	    " request_ref = jti FROM token",
+	    "32|0|0");
 	assert_int_equal(
 	    store_mailbox_get(st, "INBOX", &uidv, &last), STORE_OK);
 	assert_int_equal(uidv, 3);
@@ -1191,6 +1196,82 @@ test_organizer_reads(void **state)
 	assert_true(bo != ana);
 }
 
+/*
+ * A mailbox whose UIDVALIDITY changed: the message's row moves to the new
+ * UIDVALIDITY and UID, once per row, and only within its mailbox.
+ */
+static void
+test_audit_moved(void **state)
+{
+	struct fx *fx = *state;
+	struct store_audit a = audit("INBOX", 1, "m@x", SHA_A, "pledge", NULL, 0);
+	struct store_audit b = audit("INBOX", 2, "m@x", SHA_A, "ignore",
+	    "duplicate", 0);
+
+	assert_int_equal(store_audit_insert(fx->st, &a, NULL), STORE_OK);
+	assert_int_equal(store_audit_insert(fx->st, &b, NULL), STORE_OK);
+	/* Asking moves nothing. */
+	assert_int_equal(store_audit_moved(fx->st, "INBOX", 8, 5, "m@x", SHA_A,
+			     false),
+	    STORE_OK);
+	assert_false(store_audit_seen(fx->st, "INBOX", 8, 5, NULL));
+	/* Another mailbox, other content, another Message-ID: no. */
+	assert_int_equal(store_audit_moved(fx->st, "Other", 8, 5, "m@x", SHA_A,
+			     true),
+	    STORE_NOT_FOUND);
+	assert_int_equal(store_audit_moved(fx->st, "INBOX", 8, 5, "m@x", SHA_B,
+			     true),
+	    STORE_NOT_FOUND);
+	assert_int_equal(store_audit_moved(fx->st, "INBOX", 8, 5, NULL, SHA_A,
+			     true),
+	    STORE_NOT_FOUND);
+	/* Two copies under the new UIDVALIDITY take the two rows, oldest
+	 * first; a third is new. */
+	assert_int_equal(store_audit_moved(fx->st, "INBOX", 8, 5, "m@x", SHA_A,
+			     true),
+	    STORE_OK);
+	assert_int_equal(store_audit_moved(fx->st, "INBOX", 8, 6, "m@x", SHA_A,
+			     true),
+	    STORE_OK);
+	assert_int_equal(store_audit_moved(fx->st, "INBOX", 8, 7, "m@x", SHA_A,
+			     true),
+	    STORE_NOT_FOUND);
+	assert_true(store_audit_seen(fx->st, "INBOX", 8, 5, NULL));
+	assert_true(store_audit_seen(fx->st, "INBOX", 8, 6, NULL));
+	assert_false(store_audit_seen(fx->st, "INBOX", 7, 1, NULL));
+	assert_row(fx->st->db, "SELECT outcome FROM audit WHERE uid = 5",
+	    "pledge");
+	assert_row(fx->st->db, "SELECT count(*) FROM audit", "2");
+}
+
+/* The request's secret reference finds its token, in any case. */
+static void
+test_token_by_ref(void **state)
+{
+	struct fx *fx = *state;
+	char *token = NULL, jti[STORE_JTI_MAX + 1];
+	struct store_token tok;
+	int64_t id;
+
+	assert_int_equal(
+	    store_artist_upsert(fx->st, "ana@example.org", NULL, &id), STORE_OK);
+	assert_int_equal(store_token_issue(fx->st, "jti-0000-0001", id, 1,
+			     "v4.public.R", DAY1, DAY3, "SecretRef0001"),
+	    STORE_OK);
+	assert_int_equal(
+	    store_token_by_ref(fx->st, "SECRETREF0001", &token, jti), STORE_OK);
+	assert_string_equal(token, "v4.public.R");
+	assert_string_equal(jti, "jti-0000-0001");
+	free(token);
+	/* The jti is not a reference. */
+	assert_int_equal(
+	    store_token_by_ref(fx->st, "jti-0000-0001", &token, jti),
+	    STORE_NOT_FOUND);
+	assert_int_equal(store_token_latest(fx->st, id, 1, &tok), STORE_OK);
+	assert_string_equal(tok.request_ref, "secretref0001");
+	free(tok.token);
+}
+
 int
 main(void)
 {
@@ -1226,6 +1307,8 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_views, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 		test_organizer_reads, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_audit_moved, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_token_by_ref, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
