@@ -129,7 +129,10 @@ struct fetched {
 	int64_t internaldate; /* Unix seconds; 0: not sent */
 };
 
-/* INTERNALDATE as Unix seconds, 0 when out of range. */
+/*
+ * INTERNALDATE as Unix seconds, 0 when out of range.  (The pipeline then
+ * falls back on the Date header, and never judges later than now.)
+ */
 static int64_t
 internaldate(const struct mailimap_date_time *d)
 {
@@ -137,8 +140,12 @@ internaldate(const struct mailimap_date_time *d)
 	time_t t;
 	int zone;
 
-	if (d == NULL || d->dt_year < 1970 || d->dt_month < 1 ||
-	    d->dt_month > 12)
+	/* The server's word, bounded before any arithmetic. */
+	if (d == NULL || d->dt_year < 1970 || d->dt_year > 9999 ||
+	    d->dt_month < 1 || d->dt_month > 12 || d->dt_day < 1 ||
+	    d->dt_day > 31 || d->dt_hour < 0 || d->dt_hour > 23 ||
+	    d->dt_min < 0 || d->dt_min > 59 || d->dt_sec < 0 ||
+	    d->dt_sec > 60 || d->dt_zone < -2400 || d->dt_zone > 2400)
 		return 0;
 	memset(&tm, 0, sizeof tm);
 	tm.tm_year = d->dt_year - 1900;
