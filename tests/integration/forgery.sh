@@ -77,20 +77,22 @@ check "read from standard input now: expired" test "$("$PLEDGED" --config "$t/p.
 # 13. Formulas in CSV cells; controls and bidi overrides on terminals.
 printf 'From: "=HYPERLINK(\\"http://evil.example\\")" <f@example.org>\r\nSubject: I pledge\r\nMessage-ID: <f1@x>\r\n\r\nin\r\n' >"$t/f1.eml"
 printf 'From: "+cmd" <g@example.org>\r\nSubject: @SUM(1)\r\nMessage-ID: <g1@x>\r\n\r\nI pledge\r\n' >"$t/g1.eml"
-ingest "$t/f1.eml" "$t/g1.eml" >/dev/null
+printf 'From: "-2+3" <k@example.org>\r\nSubject: I pledge\r\nMessage-ID: <k1@x>\r\n\r\nin\r\n' >"$t/k1.eml"
+ingest "$t/f1.eml" "$t/g1.eml" "$t/k1.eml" >/dev/null
 csv=$("$PLEDGECTL" --config "$t/p.conf" export --what artists --format csv)
 check "a formula name is neutralised" grep -Fq '"'"'"'=HYPERLINK(""http://evil.example"")"' <<<"$csv"
 check "+ neutralised" grep -Fq ",'+cmd," <<<"$csv"
+check "- neutralised" grep -Fq ",'-2+3," <<<"$csv"
 check "@ neutralised" grep -Fq ",'@SUM(1)," <<<"$("$PLEDGECTL" --config "$t/p.conf" export --what messages --format csv)"
 check "--raw leaves cells alone" grep -Fq ',+cmd,' <<<"$("$PLEDGECTL" --config "$t/p.conf" export --what artists --format csv --raw)"
-esc=$'\e]0;owned\a'
+esc=$'\e]0;owned\a\b\x7f'
 bidi=$'\u202e'
 cp "$t/g1.eml" "$t/x${esc}${bidi}.eml"; sed -i 's/g1@x/g2@x/' "$t/x${esc}${bidi}.eml"
 out=$(ingest "$t/x${esc}${bidi}.eml" 2>&1)
-check "ingest: no ESC, BEL or bidi override printed" test "$(printf '%s' "$out" | grep -c $'[\e\a]\|\u202e')" = 0
-check "ingest: escaped visibly" grep -Fq 'x\x1b]0;owned\x07\u202e.eml: pledge' <<<"$out"
+check "ingest: no ESC, BEL, BS, DEL or bidi override printed" test "$(printf '%s' "$out" | grep -c $'[\e\a\b\x7f]\|\u202e')" = 0
+check "ingest: escaped visibly" grep -Fq 'x\x1b]0;owned\x07\x08\x7f\u202e.eml: pledge' <<<"$out"
 out=$("$PLEDGED" --config "$t/p.conf" --dry-run ingest "$t/x${esc}${bidi}.eml" 2>&1)
-check "dry-run: escaped too" grep -Fq 'x\x1b]0;owned\x07\u202e.eml' <<<"$out"
+check "dry-run: escaped too" grep -Fq 'x\x1b]0;owned\x07\x08\x7f\u202e.eml' <<<"$out"
 printf 'From: "Evil%s" <h@example.org>\r\nSubject: I pledge %s\r\nMessage-ID: <h1@x>\r\n\r\nin\r\n' "$bidi$esc" "$bidi" >"$t/h1.eml"
 ingest "$t/h1.eml" >/dev/null
 for cmd in "list" "show h@example.org" "review"; do
