@@ -7,7 +7,10 @@
  * none, and the next run sees the message again.  A message already
  * decided under the same mailbox, UIDVALIDITY and UID (or, for ingest,
  * the same content) is left alone: that is what makes a second pass a
- * no-op.
+ * no-op.  So is one read again after its mailbox's UIDVALIDITY changed
+ * (same mailbox, Message-ID and content): its row moves to the new
+ * UIDVALIDITY and UID instead of a second row being written, however
+ * often the server changes UIDVALIDITY.
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -48,7 +48,9 @@ struct pipeline_source {
 
 enum pipeline_status {
 	PIPELINE_RECORDED = 0, /* decided (and recorded unless dry-run) */
-	PIPELINE_SEEN,	       /* decided before: nothing done */
+	PIPELINE_SEEN,	       /* decided before: nothing done (or, read
+				  again under a new UIDVALIDITY, its row
+				  moved there) */
 	PIPELINE_ERR,	       /* the store failed: roll the batch back */
 };
 
