@@ -14,6 +14,13 @@
  * and the text scanner offers several joins of a wrapped token, most of
  * them wrong.  So a reply is rejected only when nothing verifies, and then
  * with the most telling failure seen.
+ *
+ * Every outcome that changes the ledger then meets the sender evidence
+ * rule (sender_evidence): a From address is only a claim, so what the
+ * message shows about its writer (the receiving server's DMARC verdict,
+ * a token or the request's secret reference, which only mail sent to
+ * the artist carried) decides whether the outcome stands or is held for
+ * review, with the outcome kept in 'held' for the approval.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -21,6 +28,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "pledged/authres.h"
 #include "pledged/classify.h"
 #include "pledged/message.h"
 #include "pledged/text.h"
@@ -323,6 +331,12 @@ find_bounced_request(const struct classify_lookup *lk,
 		memcpy(ref, v->ref, sizeof ref);
 		found = true;
 	}
+	if (found && lk->token_by_ref != NULL &&
+	    lk->token_by_ref(lk->arg, ref, &token, out->bounced_jti)) {
+		free(token);
+		return;
+	}
+	out->bounced_jti[0] = '\0';
 	if (found && lk->token_by_jti(lk->arg, ref, &token)) {
 		memcpy(out->bounced_jti, ref, sizeof ref);
 		free(token);
@@ -331,54 +345,38 @@ find_bounced_request(const struct classify_lookup *lk,
 
 /*
  * DMARC from the topmost Authentication-Results header of our own
- * authserv-id (RFC 8601): lower ones may have been added by the sender.
+ * authserv-id (RFC 8601, parsed by authres): lower ones may have been
+ * added by the sender.
  */
 static enum classify_dmarc
 dmarc_result(const struct classify_policy *pol, const struct message *msg)
 {
-	const char *ar = NULL, *p, *at;
-	size_t idlen;
+	const char *at =
+	    msg->from_addr != NULL ? strrchr(msg->from_addr, '@') : NULL;
 
-	if (pol->authserv_id == NULL || *pol->authserv_id == '\0')
-		return DMARC_UNKNOWN;
-	idlen = strlen(pol->authserv_id);
-	for (size_t i = 0; i < msg->n_auth_results; i++) {
-		p = msg->auth_results[i];
-		while (*p == ' ' || *p == '\t')
-			p++;
-		if (strncasecmp(p, pol->authserv_id, idlen) == 0 &&
-		    (p[idlen] == ';' || p[idlen] == ' ' || p[idlen] == '\t')) {
-			ar = p + idlen;
-			break;
-		}
-	}
-	if (ar == NULL)
-		return DMARC_UNKNOWN;
-	at = msg->from_addr != NULL ? strrchr(msg->from_addr, '@') : NULL;
-	for (p = ar; (p = strchr(p, ';')) != NULL;) {
-		const char *end, *hf;
-		p++;
-		while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
-			p++;
-		if (strncasecmp(p, "dmarc=", 6) != 0)
-			continue;
-		if (strncasecmp(p + 6, "pass", 4) != 0 ||
-		    isalnum((unsigned char)p[10]))
-			return DMARC_FAIL;
-		/* The pass must be for the From domain. */
-		end = strchr(p, ';');
-		hf = strcasestr(p, "header.from=");
-		if (hf == NULL || (end != NULL && hf > end) || at == NULL)
-			return DMARC_PASS;
-		hf += strlen("header.from=");
-		if (strncasecmp(hf, at + 1, strlen(at + 1)) == 0 &&
-		    !isalnum((unsigned char)hf[strlen(at + 1)]) &&
-		    hf[strlen(at + 1)] != '.' && hf[strlen(at + 1)] != '-')
-			return DMARC_PASS;
+	switch (authres_dmarc(msg->auth_results, msg->n_auth_results,
+	    pol->authserv_id, at != NULL ? at + 1 : NULL)) {
+	case AUTHRES_DMARC_PASS:
+		return DMARC_PASS;
+	case AUTHRES_DMARC_FAIL:
 		return DMARC_FAIL;
+	default:
+		return DMARC_UNKNOWN;
 	}
-	return DMARC_UNKNOWN;
 }
+
+/*
+ * Where a verified token came from, which is what it proves about the
+ * writer: a full token or the request's secret reference was in mail
+ * sent to the artist; a public reference (a jti, a request Message-ID)
+ * is known to anyone who saw an export or a header.
+ */
+enum proof {
+	PROOF_NONE = 0,
+	PROOF_TOKEN,
+	PROOF_SECRET_REF,
+	PROOF_PUBLIC_REF,
+};
 
 /* The token search: what verified, and the most telling failure. */
 struct found {
@@ -468,19 +466,29 @@ find_tokens(const struct classify_policy *pol, const struct token_policy *tp,
 	}
 }
 
-/* No full token verified: the reference, or a request we sent. */
-static void
+/*
+ * No full token verified: the reference, or a request we sent.  Only the
+ * request's secret reference shows that the writer read the request; a
+ * jti and a Message-ID are public (exports, file names, headers).
+ */
+static enum proof
 find_by_reference(const struct classify_policy *pol,
     const struct token_policy *tp, const struct classify_lookup *lk,
     const struct message *msg, const struct view *v, struct found *f)
 {
 	char jti[TOKEN_JTI_MAX + 1], *token = NULL;
+	enum proof kind = PROOF_PUBLIC_REF;
 
+	if (v->subject_has_ref && lk->token_by_ref != NULL &&
+	    lk->token_by_ref(lk->arg, v->ref, &token, jti)) {
+		kind = PROOF_SECRET_REF;
+		goto verify;
+	}
 	if (v->subject_has_ref && lk->token_by_jti != NULL &&
 	    lk->token_by_jti(lk->arg, v->ref, &token))
 		goto verify;
 	if (lk->token_by_request == NULL)
-		return;
+		return PROOF_NONE;
 	if (msg->in_reply_to != NULL &&
 	    lk->token_by_request(lk->arg, msg->in_reply_to, &token, jti))
 		goto verify;
@@ -488,10 +496,11 @@ find_by_reference(const struct classify_policy *pol,
 		if (lk->token_by_request(
 			lk->arg, msg->references[i], &token, jti))
 			goto verify;
-	return;
+	return PROOF_NONE;
 verify:
 	try_token(pol, tp, token, strlen(token), f);
 	free(token);
+	return kind;
 }
 
 static enum classify_reason
@@ -622,16 +631,93 @@ decide_token(const struct classify_policy *pol,
 	out->outcome = OUTCOME_CONFIRM;
 }
 
+/*
+ * Sender evidence (DESIGN.md, "Outcomes"): may a decision that changes
+ * the ledger stand on what this message shows about its writer?
+ *
+ * With authserv_id set, the receiving server vouches for the From domain
+ * (dmarc=pass): pledges, withdrawals, declines and confirmations by
+ * reference need it.  A confirmation carrying the full token needs it
+ * only with require_dmarc, which extends the rule to everything.
+ * A public reference (a jti, a request Message-ID) confirms or declines
+ * only for an authenticated sender: anyone who saw an export knows it.
+ * Without authserv_id, nothing vouches for the From: a withdrawal then
+ * needs proof that the writer reads the artist's mail (see
+ * withdraw_proof); pledges and the rest stand on the From and the token.
+ */
+static bool
+sender_evidence(const struct classify_policy *pol,
+    const struct classify_result *r, enum proof proof)
+{
+	bool vouched = pol->authserv_id != NULL && *pol->authserv_id != '\0';
+	bool pass = r->dmarc == DMARC_PASS;
+
+	if (pol->require_dmarc && !pass)
+		return false;
+	switch (r->outcome) {
+	case OUTCOME_PLEDGE:
+	case OUTCOME_WITHDRAW:
+		return !vouched || pass;
+	case OUTCOME_CONFIRM:
+	case OUTCOME_DECLINE:
+		if (proof == PROOF_PUBLIC_REF)
+			return pass;
+		if (proof == PROOF_TOKEN && r->outcome == OUTCOME_CONFIRM)
+			return true;
+		return !vouched || pass;
+	default:
+		return true;
+	}
+}
+
+/* Hold a decision for review: approving it records what it would have. */
+static void
+hold(struct classify_result *out)
+{
+	out->held = out->outcome;
+	out->outcome = OUTCOME_REVIEW;
+	out->reason = REASON_UNAUTHENTICATED;
+}
+
+/*
+ * Without a server that vouches for the From, "previously written to the
+ * campaign" must mean more than an address: anyone can type one.  A
+ * withdrawal stands when the message carries what only mail sent to that
+ * address had: a valid token of ours for it, or the secret reference of a
+ * request to it (a reply to the request).  A References entry naming the
+ * artist's earlier mail is no proof: Message-IDs are in exports too.
+ */
+static bool
+withdraw_proof(const struct classify_policy *pol, const struct token_policy *tp,
+    const struct classify_lookup *lk, const struct message *msg,
+    const struct view *v)
+{
+	char jti[TOKEN_JTI_MAX + 1], *token = NULL;
+	struct found f;
+
+	memset(&f, 0, sizeof f);
+	find_tokens(pol, tp, msg, &f);
+	if (!f.have_valid && v->subject_has_ref && lk->token_by_ref != NULL &&
+	    lk->token_by_ref(lk->arg, v->ref, &token, jti)) {
+		try_token(pol, tp, token, strlen(token), &f);
+		free(token);
+	}
+	return f.have_valid && !f.several &&
+	    strcmp(f.valid.sub, msg->from_addr) == 0;
+}
+
 void
 classify_message(const struct classify_policy *pol,
     const struct classify_lookup *lk, const struct message *msg, int64_t now,
     struct classify_result *out)
 {
 	struct token_policy tp = {pol->campaign, now, pol->clock_skew};
+	enum proof proof;
 	struct found f;
 	struct view v;
 
 	memset(out, 0, sizeof *out);
+	out->held = OUTCOME_REVIEW; /* nothing held */
 	memset(&f, 0, sizeof f);
 	view_init(&v, msg);
 	set_own_text(out, v.split.own);
@@ -660,13 +746,22 @@ classify_message(const struct classify_policy *pol,
 	    lk->has_pledged(lk->arg, msg->from_addr)) {
 		out->outcome = OUTCOME_WITHDRAW;
 		set_artist(out, msg->from_addr);
+		if (!sender_evidence(pol, out, PROOF_NONE) ||
+		    ((pol->authserv_id == NULL || *pol->authserv_id == '\0') &&
+			!withdraw_proof(pol, &tp, lk, msg, &v)))
+			hold(out);
 		goto out;
 	}
 	find_tokens(pol, &tp, msg, &f);
+	proof = f.have_valid ? PROOF_TOKEN : PROOF_NONE;
 	if (!f.have_valid)
-		find_by_reference(pol, &tp, lk, msg, &v, &f);
+		proof = find_by_reference(pol, &tp, lk, msg, &v, &f);
 	if (f.have_valid) {
 		decide_token(pol, lk, msg, &v, &f, out);
+		if ((out->outcome == OUTCOME_CONFIRM ||
+			out->outcome == OUTCOME_DECLINE) &&
+		    !sender_evidence(pol, out, proof))
+			hold(out);
 		goto out;
 	}
 	if (f.worst != TOKEN_OK) {
@@ -679,11 +774,9 @@ classify_message(const struct classify_policy *pol,
 		first_lines_have(
 		    &v, pol->pledge_keywords, pol->n_pledge_keywords))) {
 		set_artist(out, msg->from_addr);
-		if (pol->require_dmarc && out->dmarc != DMARC_PASS) {
-			out->outcome = OUTCOME_REVIEW;
-			out->reason = REASON_UNAUTHENTICATED;
-		} else
-			out->outcome = OUTCOME_PLEDGE;
+		out->outcome = OUTCOME_PLEDGE;
+		if (!sender_evidence(pol, out, PROOF_NONE))
+			hold(out);
 		goto out;
 	}
 	out->reason = REASON_OTHER;

@@ -6,8 +6,9 @@
  * one consistent snapshot while the daemon writes) and are written as
  * they come: memory does not grow with the store.  Each table is a list
  * of columns; a row is first turned into values, then written as CSV
- * (RFC 4180: header line, CRLF, quotes doubled) or as one JSON object a
- * line.  Times are RFC 3339 in UTC; a missing value is JSON null or an
+ * (RFC 4180: header line, CRLF, quotes doubled; a cell that would start
+ * a formula gets a leading apostrophe, OWASP's advice, unless --raw) or
+ * as one JSON object a line.  Times are RFC 3339 in UTC; a missing value is JSON null or an
  * empty CSV field.  The column names are an interface (DESIGN.md): add,
  * never rename.
  */
@@ -25,7 +26,7 @@
 
 static const char export_usage[] =
     "usage: pledgectl export --what artists|messages|requests"
-    " --format csv|json\n";
+    " --format csv|json [--raw]\n";
 
 enum xtype { X_NULL, X_STR, X_INT, X_BOOL, X_TIME };
 
@@ -39,6 +40,7 @@ struct xval {
 
 struct xctx {
 	bool json;
+	bool raw; /* --raw: CSV cells as they are, formulas too */
 	const char *const *cols;
 	size_t ncols;
 	struct xval v[XCOLS_MAX];
@@ -157,7 +159,7 @@ emit_csv(struct xctx *c)
 		default:
 			s = NULL;
 		}
-		if (cmd_csv_field(stdout, s, i + 1 == c->ncols) != 0)
+		if (cmd_csv_field(stdout, s, i + 1 == c->ncols, c->raw) != 0)
 			return -1;
 	}
 	return 0;
@@ -262,6 +264,7 @@ cmd_export(int argc, char **argv, const char *config_path)
 	static const struct option opts[] = {
 	    {"what", required_argument, NULL, 'w'},
 	    {"format", required_argument, NULL, 'f'},
+	    {"raw", no_argument, NULL, 'r'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -270,6 +273,7 @@ cmd_export(int argc, char **argv, const char *config_path)
 	struct xctx c;
 	const char *what = NULL, *format = NULL;
 	enum store_status sr;
+	bool raw = false;
 	int ch, rc;
 
 	while ((ch = getopt_long(argc, argv, "w:f:h", opts, NULL)) != -1) {
@@ -280,11 +284,16 @@ cmd_export(int argc, char **argv, const char *config_path)
 		case 'f':
 			format = optarg;
 			break;
+		case 'r':
+			raw = true;
+			break;
 		case 'h':
 			printf("%s\nWrite the artists, the audit log of "
 			       "messages, or the requests sent\nto standard "
 			       "output: CSV (RFC 4180) or one JSON object a "
-			       "line.\n",
+			       "line.\nCSV cells that a spreadsheet would run "
+			       "as formulas (=, +, -, @, tab, CR\nfirst) get a "
+			       "leading apostrophe, unless --raw.\n",
 			    export_usage);
 			return EX_OK;
 		default:
@@ -299,6 +308,7 @@ cmd_export(int argc, char **argv, const char *config_path)
 		return EX_USAGE;
 	}
 	c.json = strcmp(format, "json") == 0;
+	c.raw = raw;
 	if (strcmp(what, "artists") == 0) {
 		c.cols = artist_cols;
 		c.ncols = NCOLS(artist_cols);

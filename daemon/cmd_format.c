@@ -7,7 +7,8 @@
  * _block, because the text comes from mail anyone can send: a Subject
  * with terminal escape sequences must not repaint the organizer's screen.
  * Machine formats (CSV, JSON) carry the bytes as they are and leave the
- * escaping to their own rules.
+ * escaping to their own rules, except that a CSV cell a spreadsheet would
+ * run as a formula gets a leading apostrophe unless raw output is asked.
  */
 #include <pwd.h>
 #include <stdio.h>
@@ -19,6 +20,7 @@
 
 #include "pledged/cmd.h"
 #include "pledged/config.h"
+#include "pledged/escape.h"
 #include "pledged/store.h"
 
 const char *
@@ -82,8 +84,8 @@ utf8_chars(const unsigned char *p)
 }
 
 /*
- * Write 's' for a terminal: control characters and bytes that are not
- * UTF-8 as '?', line breaks and tabs as spaces, at most 'width'
+ * Write 's' for a terminal: control characters, bidi controls and bytes
+ * that are not UTF-8 as '?', line breaks and tabs as spaces, at most 'width'
  * characters (0: no limit), a cut marked with '~'.  Returns the
  * characters written.  Characters are code points, so wide CJK glyphs
  * may shift a column: cosmetic only.
@@ -91,27 +93,22 @@ utf8_chars(const unsigned char *p)
 static size_t
 put_safe(FILE *fp, const char *s, size_t width)
 {
-	const unsigned char *p = (const unsigned char *)s;
+	const unsigned char *p = (const unsigned char *)s, *end = p + strlen(s);
 	bool cut = width > 0 && utf8_chars(p) > width;
-	size_t n = 0, len;
+	size_t n = 0, len, bad;
 
 	while (*p != '\0') {
 		if (cut && n + 1 == width) {
 			fputc('~', fp);
 			return n + 1;
 		}
-		len = utf8_seq(p);
-		if (len == 0) {
-			fputc('?', fp);
-			p++;
-		} else if (len == 1 && (*p < 0x20 || *p == 0x7f)) {
+		/* Controls (CSI is U+009B), bytes that are not UTF-8, and
+		 * bidi overrides that reorder what is shown. */
+		if ((bad = escape_unsafe(p, (size_t)(end - p), &len)) > 0) {
 			fputc(
 			    *p == '\t' || *p == '\n' || *p == '\r' ? ' ' : '?',
 			    fp);
-			p++;
-		} else if (len == 2 && p[0] == 0xc2 && p[1] < 0xa0) {
-			fputc('?', fp); /* C1 controls: CSI is U+009B */
-			p += 2;
+			p += bad;
 		} else {
 			fwrite(p, 1, len, fp);
 			p += len;
@@ -160,12 +157,29 @@ cmd_put_block(FILE *fp, const char *s, const char *indent)
 	}
 }
 
-int
-cmd_csv_field(FILE *fp, const char *s, bool last)
+/*
+ * A cell a spreadsheet would run as a formula (OWASP, "CSV Injection"):
+ * one that starts with '=', '+', '-', '@', a tab or a carriage return.
+ */
+static bool
+csv_formula(const char *s)
 {
+	return s != NULL && *s != '\0' && strchr("=+-@\t\r", *s) != NULL;
+}
+
+int
+cmd_csv_field(FILE *fp, const char *s, bool last, bool raw)
+{
+	bool quote = s != NULL && strpbrk(s, ",\"\r\n") != NULL;
+
 	/* RFC 4180: quote a field holding a comma, quote, CR or LF. */
-	if (s != NULL && strpbrk(s, ",\"\r\n") != NULL) {
+	if (quote)
 		fputc('"', fp);
+	/* OWASP: a leading apostrophe makes it text.  (Our numbers are
+	 * never negative, so no value of ours is changed.) */
+	if (!raw && csv_formula(s))
+		fputc('\'', fp);
+	if (quote) {
 		for (; *s != '\0'; s++) {
 			if (*s == '"')
 				fputc('"', fp);
@@ -182,7 +196,7 @@ int
 cmd_csv_row(FILE *fp, const char *const *fields, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		if (cmd_csv_field(fp, fields[i], i + 1 == n) != 0)
+		if (cmd_csv_field(fp, fields[i], i + 1 == n, true) != 0)
 			return -1;
 	return 0;
 }

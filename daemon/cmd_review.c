@@ -5,8 +5,10 @@
  * An approval does what the daemon would have done had it not held the
  * message, in the same transaction as the decision: a sender-mismatch or
  * unclear reply counts as the confirmation of its token (unless that
- * token was used meanwhile: tokens are single use), an unauthenticated
- * pledge is recorded.  A reply carrying several tokens is ambiguous, so
+ * token was used meanwhile: tokens are single use); a message held for
+ * want of sender evidence (unauthenticated) records what it was held
+ * from, as the audit row's "held" says: the pledge, the withdrawal, the
+ * confirmation or the decline.  A reply carrying several tokens is ambiguous, so
  * approving it records the decision only.  A rejection records the
  * decision and changes nothing else.  Decisions are never re-taken:
  * the effects of an approval cannot be undone by a later rejection, so a
@@ -41,6 +43,8 @@ list_row(const struct store_audit_row *r, void *arg)
 	    cmd_time_utc(a->processed_at, when), a->reason);
 	if (a->phase != 0)
 		printf(" (phase %d)", a->phase);
+	if (a->held != NULL)
+		printf(", approving records the %s", a->held);
 	printf("\n  %-9s ", "from");
 	cmd_put_text(stdout, a->from_addr);
 	if (a->from_name != NULL) {
@@ -67,7 +71,7 @@ list_row(const struct store_audit_row *r, void *arg)
 /* A copy of the audit row's fields the decision needs. */
 struct held {
 	bool found;
-	char outcome[16], reason[24], jti[STORE_JTI_MAX + 1];
+	char outcome[16], reason[24], jti[STORE_JTI_MAX + 1], held[16];
 	char from[256], name[256], decision[16];
 	int phase;
 	int64_t artist_id;
@@ -84,6 +88,8 @@ get_row(const struct store_audit_row *r, void *arg)
 	snprintf(h->reason, sizeof(h->reason), "%s",
 	    a->reason != NULL ? a->reason : "");
 	snprintf(h->jti, sizeof(h->jti), "%s", a->jti != NULL ? a->jti : "");
+	snprintf(
+	    h->held, sizeof(h->held), "%s", a->held != NULL ? a->held : "");
 	/* Longer than an address can be: treated as none below. */
 	if (a->from_addr == NULL ||
 	    (size_t)snprintf(h->from, sizeof(h->from), "%s", a->from_addr) >=
@@ -100,10 +106,13 @@ get_row(const struct store_audit_row *r, void *arg)
 	return 1;
 }
 
-/* Count a held reply as its token's confirmation.  Inside a transaction. */
+/*
+ * Count a held reply as its token's confirmation (or, with 'decline', its
+ * refusal).  Inside a transaction.
+ */
 static enum store_status
-approve_confirmation(
-    struct store *st, int64_t audit_id, const struct held *h, const char **note)
+approve_confirmation(struct store *st, int64_t audit_id, const struct held *h,
+    bool decline, const char **note)
 {
 	struct store_token tok;
 	enum store_status rc;
@@ -131,13 +140,18 @@ approve_confirmation(
 		return STORE_OK;
 	}
 	rc = store_confirmation_record(
-	    st, artist, phase, h->jti, false, audit_id);
+	    st, artist, phase, h->jti, decline, audit_id);
 	if (rc == STORE_DUPLICATE) {
 		*note = "its token was used meanwhile; not counted twice";
 		return STORE_OK;
 	}
 	if (rc != STORE_OK)
 		return rc;
+	if (decline) {
+		*note = phase == 1 ? "counted as a phase-one decline"
+				   : "counted as a phase-two decline";
+		return STORE_OK;
+	}
 	*note = phase == 1 ? "counted as a phase-one confirmation"
 			   : "counted as a phase-two confirmation";
 	if (phase == 1) {
@@ -176,6 +190,40 @@ approve_pledge(
 	return rc;
 }
 
+static enum store_status
+approve_withdrawal(
+    struct store *st, int64_t audit_id, const struct held *h, const char **note)
+{
+	enum store_status rc;
+
+	if (h->artist_id == 0) {
+		*note = "the sender has no pledge here; nothing recorded";
+		return STORE_OK;
+	}
+	rc = store_pledge_withdraw(st, h->artist_id, audit_id);
+	if (rc == STORE_DUPLICATE || rc == STORE_NOT_FOUND) {
+		*note = "the artist had no pledge standing; nothing recorded";
+		return STORE_OK;
+	}
+	*note = "withdrawal recorded";
+	return rc;
+}
+
+/* What approving a message held for want of sender evidence records. */
+static enum store_status
+approve_unauthenticated(
+    struct store *st, int64_t audit_id, const struct held *h, const char **note)
+{
+	if (strcmp(h->held, "withdraw") == 0)
+		return approve_withdrawal(st, audit_id, h, note);
+	if (strcmp(h->held, "decline") == 0)
+		return approve_confirmation(st, audit_id, h, true, note);
+	if (strcmp(h->held, "confirm") == 0 ||
+	    (h->held[0] == '\0' && h->jti[0] != '\0'))
+		return approve_confirmation(st, audit_id, h, false, note);
+	return approve_pledge(st, audit_id, h, note);
+}
+
 static int
 decide(struct store *st, int64_t id, bool approve)
 {
@@ -212,9 +260,10 @@ decide(struct store *st, int64_t id, bool approve)
 	if (approve &&
 	    (strcmp(h.reason, "sender-mismatch") == 0 ||
 		strcmp(h.reason, "unclear") == 0))
-		rc = approve_confirmation(st, id, &h, &note);
+		rc = approve_confirmation(
+		    st, id, &h, strcmp(h.held, "decline") == 0, &note);
 	else if (approve && strcmp(h.reason, "unauthenticated") == 0)
-		rc = approve_pledge(st, id, &h, &note);
+		rc = approve_unauthenticated(st, id, &h, &note);
 	else if (approve)
 		note = "the message carries several tokens: nothing counted;"
 		       " send the artist a new request";

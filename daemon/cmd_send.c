@@ -17,6 +17,7 @@
 
 #include "pledged/cmd.h"
 #include "pledged/config.h"
+#include "pledged/escape.h"
 #include "pledged/requests.h"
 #include "pledged/store.h"
 #include "pledged/token.h"
@@ -103,6 +104,8 @@ exit_code(enum requests_status s)
 	}
 }
 
+#define E(s, buf) escape_text((s), (buf), sizeof(buf))
+
 int
 cmd_send(int argc, char **argv, const char *config_path)
 {
@@ -123,6 +126,8 @@ cmd_send(int argc, char **argv, const char *config_path)
 	struct requests_opts ro;
 	struct targets t = {0};
 	char *password = NULL, to[TOKEN_SUB_MAX + 1], detail[600];
+	/* Addresses and server replies, escaped for the terminal. */
+	char ea[4 * (TOKEN_SUB_MAX + 1)], ed[4 * sizeof detail];
 	const char *to_arg = NULL, *outbox = NULL;
 	bool all = false, resend = false, tty = isatty(STDOUT_FILENO);
 	int64_t ttl = 30 * 86400;
@@ -245,27 +250,28 @@ cmd_send(int argc, char **argv, const char *config_path)
 		case REQUESTS_SKIPPED:
 			skipped++;
 			if (to_arg != NULL)
-				printf("%s: skipped: %s\n", t.addr[i], detail);
+				printf("%s: skipped: %s\n", E(t.addr[i], ea),
+				    E(detail, ed));
 			break;
 		case REQUESTS_DEFERRED:
 			deferred++;
 			fprintf(stderr, "pledgectl: send: %s: deferred: %s\n",
-			    t.addr[i], detail);
+			    E(t.addr[i], ea), E(detail, ed));
 			break;
 		case REQUESTS_FAILED:
 			failed++;
 			fprintf(stderr, "pledgectl: send: %s: failed: %s\n",
-			    t.addr[i], detail);
+			    E(t.addr[i], ea), E(detail, ed));
 			break;
 		case REQUESTS_NO_ARTIST:
 			fprintf(stderr, "pledgectl: send: %s: no such artist\n",
-			    t.addr[i]);
+			    E(t.addr[i], ea));
 			rc = EX_DATAERR;
 			break;
 		default:
 			if (detail[0] != '\0')
-				fprintf(
-				    stderr, "pledgectl: send: %s\n", detail);
+				fprintf(stderr, "pledgectl: send: %s\n",
+				    E(detail, ed));
 			rc = exit_code(s);
 			stop = true;
 			break;

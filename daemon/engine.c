@@ -10,6 +10,7 @@
 
 #include "pledged/config.h"
 #include "pledged/engine.h"
+#include "pledged/escape.h"
 #include "pledged/log.h"
 #include "pledged/message.h"
 #include "pledged/requests.h"
@@ -159,13 +160,16 @@ engine_print_decision(
 {
 	const struct classify_result *r = &d->result;
 	const char *reason = classify_reason_name(r->reason);
+	char buf[4 * CLASSIFY_ADDR_MAX + 64], name[1024];
 
-	fprintf(fp, "%s: %s", what, classify_outcome_name(r->outcome));
+	/* The file name and the address come from outside: escaped. */
+	fprintf(fp, "%s: %s", escape_text(what, name, sizeof name),
+	    classify_outcome_name(r->outcome));
 	if (reason != NULL)
 		fprintf(fp, "/%s", reason);
 	if (r->phase != 0)
 		fprintf(fp, " phase %d", r->phase);
 	if (r->artist[0] != '\0')
-		fprintf(fp, " %s", r->artist);
+		fprintf(fp, " %s", escape_text(r->artist, buf, sizeof buf));
 	fputc('\n', fp);
 }

@@ -83,7 +83,8 @@ imap_status_exit(enum imap_status st)
 	case IMAP_AUTH_FAILED:
 		return 77; /* EX_NOPERM */
 	case IMAP_PROTOCOL:
-		return 76; /* EX_PROTOCOL */
+		/* DESIGN's exit codes have no EX_PROTOCOL: a server that
+		 * breaks the protocol cannot be used, like one that is down. */
 	case IMAP_UNAVAILABLE:
 	case IMAP_TLS_FAILED:
 	case IMAP_NO_MAILBOX:

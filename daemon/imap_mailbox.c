@@ -126,7 +126,40 @@ struct fetched {
 	bool has_size;
 	const char *body;
 	size_t len;
+	int64_t internaldate; /* Unix seconds; 0: not sent */
 };
+
+/*
+ * INTERNALDATE as Unix seconds, 0 when out of range.  (The pipeline then
+ * falls back on the Date header, and never judges later than now.)
+ */
+static int64_t
+internaldate(const struct mailimap_date_time *d)
+{
+	struct tm tm;
+	time_t t;
+	int zone;
+
+	/* The server's word, bounded before any arithmetic. */
+	if (d == NULL || d->dt_year < 1970 || d->dt_year > 9999 ||
+	    d->dt_month < 1 || d->dt_month > 12 || d->dt_day < 1 ||
+	    d->dt_day > 31 || d->dt_hour < 0 || d->dt_hour > 23 ||
+	    d->dt_min < 0 || d->dt_min > 59 || d->dt_sec < 0 ||
+	    d->dt_sec > 60 || d->dt_zone < -2400 || d->dt_zone > 2400)
+		return 0;
+	memset(&tm, 0, sizeof tm);
+	tm.tm_year = d->dt_year - 1900;
+	tm.tm_mon = d->dt_month - 1;
+	tm.tm_mday = d->dt_day;
+	tm.tm_hour = d->dt_hour;
+	tm.tm_min = d->dt_min;
+	tm.tm_sec = d->dt_sec;
+	if ((t = timegm(&tm)) == (time_t)-1)
+		return 0;
+	/* dt_zone is the zone as written, +hhmm read as a number. */
+	zone = d->dt_zone;
+	return (int64_t)t - (zone / 100 * 3600 + zone % 100 * 60);
+}
 
 static void
 read_msg_att(const struct mailimap_msg_att *att, struct fetched *f)
@@ -144,6 +177,10 @@ read_msg_att(const struct mailimap_msg_att *att, struct fetched *f)
 		switch (s->att_type) {
 		case MAILIMAP_MSG_ATT_UID:
 			f->uid = s->att_data.att_uid;
+			break;
+		case MAILIMAP_MSG_ATT_INTERNALDATE:
+			f->internaldate =
+			    internaldate(s->att_data.att_internal_date);
 			break;
 		case MAILIMAP_MSG_ATT_RFC822_SIZE:
 			f->size = s->att_data.att_rfc822_size;
@@ -199,6 +236,14 @@ fetch_batch(struct imap_conn *c, const uint32_t *uids, size_t n, bool body,
 		/* BODY.PEEK[]: fetching must not set \Seen. */
 		if (sec == NULL)
 			goto nomem;
+		/* INTERNALDATE: tokens are judged at receipt. */
+		if ((fa = mailimap_fetch_att_new_internaldate()) == NULL ||
+		    mailimap_fetch_type_new_fetch_att_list_add(ft, fa) != 0) {
+			if (fa != NULL)
+				mailimap_fetch_att_free(fa);
+			mailimap_section_free(sec);
+			goto nomem;
+		}
 		if ((fa = mailimap_fetch_att_new_body_peek_section(sec)) ==
 		    NULL) {
 			mailimap_section_free(sec);
@@ -297,7 +342,8 @@ imap_fetch(struct imap_conn *c, const uint32_t *uids, size_t n,
 			 */
 			if (f.body == NULL || !in_batch(uids + off, k, f.uid))
 				continue;
-			if (cb(arg, f.uid, f.body, f.len) != 0) {
+			if (cb(arg, f.uid, f.body, f.len, f.internaldate) !=
+			    0) {
 				st = IMAP_ABORTED;
 				break;
 			}

@@ -11,12 +11,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "pledged/digest.h"
 #include "pledged/engine.h"
+#include "pledged/escape.h"
 #include "pledged/ingest.h"
 #include "pledged/log.h"
 #include "pledged/store.h"
@@ -104,22 +106,42 @@ worse(int a, int b)
 	return rb > ra ? b : a;
 }
 
+/*
+ * When the message was received: a file's modification time (the time
+ * a delivery agent wrote it; copying with cp -p or rsync -t keeps it),
+ * or now for standard input (a pipe delivery happens at receipt).
+ */
+static int64_t
+received_at(int fd, int64_t now)
+{
+	struct stat sb;
+
+	if (fd == STDIN_FILENO || fstat(fd, &sb) == -1 ||
+	    !S_ISREG(sb.st_mode) || sb.st_mtime <= 0)
+		return now;
+	return sb.st_mtime < now ? (int64_t)sb.st_mtime : now;
+}
+
 static int
 ingest_one(struct engine *e, const char *name, int fd, struct pledges *pl)
 {
-	struct pipeline_source src = {NULL, 0, 0};
+	struct pipeline_source src = {NULL, 0, 0, 0};
 	struct pipeline_decision d;
 	struct input in;
+	int64_t now = time(NULL);
+	char shown[1024];
 	int rc = EX_OK;
 
+	src.received_at = received_at(fd, now);
 	if (input_read(fd, e->pp.max_message_bytes, &in) == -1) {
 		log_warn("ingest: %s", name);
 		return EX_NOINPUT;
 	}
 	switch (pipeline_process(
-	    &e->pp, &src, in.buf, in.len, in.sha256, time(NULL), &d)) {
+	    &e->pp, &src, in.buf, in.len, in.sha256, now, &d)) {
 	case PIPELINE_SEEN:
-		printf("%s: already recorded\n", name);
+		printf("%s: already recorded\n",
+		    escape_text(name, shown, sizeof shown));
 		break;
 	case PIPELINE_ERR:
 		rc = EX_IOERR;

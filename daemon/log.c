@@ -8,6 +8,7 @@
 #include <string.h>
 #include <syslog.h>
 
+#include "pledged/escape.h"
 #include "pledged/log.h"
 
 static const char *log_ident = "pledged";
@@ -29,10 +30,13 @@ log_init(const char *ident, enum log_dest dest, bool verbose)
 static void
 log_vwrite(int prio, const char *suffix, const char *fmt, va_list ap)
 {
-	char buf[2048];
+	char raw[2048], buf[4096];
 
 	/* Truncation is acceptable here: a long line is still a log line. */
-	vsnprintf(buf, sizeof buf, fmt, ap);
+	vsnprintf(raw, sizeof raw, fmt, ap);
+	/* Addresses, Subjects and server replies come from strangers: no
+	 * control character or bidi override reaches a log reader. */
+	escape_text(raw, buf, sizeof buf);
 	if (log_dest == LOG_TO_SYSLOG) {
 		if (suffix != NULL)
 			syslog(prio, "%s: %s", buf, suffix);

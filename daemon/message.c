@@ -12,9 +12,11 @@
  * stays shallow; only then the libetpan tree walk (message_mime.c).
  */
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include <libetpan/libetpan.h>
 
@@ -813,4 +815,80 @@ out:
 	message_free(m);
 	free(buf);
 	return st;
+}
+
+/* A zone: "+hhmm"/"-hhmm", or an obsolete name (RFC 5322 4.3). */
+static bool
+date_zone(const char *z, long *offset)
+{
+	static const struct {
+		const char *name;
+		long hours;
+	} names[] = {{"UT", 0}, {"UTC", 0}, {"GMT", 0}, {"Z", 0}, {"EST", -5},
+	    {"EDT", -4}, {"CST", -6}, {"CDT", -5}, {"MST", -7}, {"MDT", -6},
+	    {"PST", -8}, {"PDT", -7}};
+
+	if ((z[0] == '+' || z[0] == '-') && strspn(z + 1, "0123456789") == 4) {
+		long v = strtol(z + 1, NULL, 10);
+		*offset =
+		    (v / 100 * 3600 + v % 100 * 60) * (z[0] == '-' ? -1 : 1);
+		return true;
+	}
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (strcasecmp(z, names[i].name) == 0) {
+			*offset = names[i].hours * 3600;
+			return true;
+		}
+	return false;
+}
+
+int64_t
+message_date_parse(const char *s)
+{
+	static const char months[] = "janfebmaraprmayjunjulaugsepoctnovdec";
+	char buf[128], mon[4], zone[8] = "";
+	int day, year, hh, mm, ss = 0, n = 0;
+	const char *p, *comma;
+	struct tm tm;
+	long offset = 0;
+	time_t t;
+
+	if (s == NULL || strlen(s) >= sizeof buf)
+		return -1;
+	/* The day name, when there is one, ends at a comma. */
+	comma = strchr(s, ',');
+	p = comma != NULL ? comma + 1 : s;
+	snprintf(buf, sizeof buf, "%s", p);
+	if (sscanf(buf, " %2d %3s %4d %2d:%2d%n", &day, mon, &year, &hh, &mm,
+		&n) != 5)
+		return -1;
+	p = buf + n;
+	if (*p == ':') {
+		int k = 0;
+		if (sscanf(p, ":%2d%n", &ss, &k) != 1)
+			return -1;
+		p += k;
+	}
+	if (sscanf(p, " %7s", zone) == 1 && !date_zone(zone, &offset))
+		return -1;
+	for (size_t i = 0; i < 3; i++)
+		mon[i] = (char)tolower((unsigned char)mon[i]);
+	if (strlen(mon) != 3 || (p = strstr(months, mon)) == NULL ||
+	    (p - months) % 3 != 0)
+		return -1;
+	if (year < 100) /* obsolete two-digit years (RFC 5322 4.3) */
+		year += year < 50 ? 2000 : 1900;
+	if (day < 1 || day > 31 || year < 1970 || year > 9999 || hh > 23 ||
+	    mm > 59 || ss > 60 || hh < 0 || mm < 0 || ss < 0)
+		return -1;
+	memset(&tm, 0, sizeof tm);
+	tm.tm_mday = day;
+	tm.tm_mon = (int)((p - months) / 3);
+	tm.tm_year = year - 1900;
+	tm.tm_hour = hh;
+	tm.tm_min = mm;
+	tm.tm_sec = ss;
+	if ((t = timegm(&tm)) == (time_t)-1)
+		return -1;
+	return (int64_t)t - offset;
 }

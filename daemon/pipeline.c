@@ -7,7 +7,10 @@
  * none, and the next run sees the message again.  A message already
  * decided under the same mailbox, UIDVALIDITY and UID (or, for ingest,
  * the same content) is left alone: that is what makes a second pass a
- * no-op.
+ * no-op.  So is one read again after its mailbox's UIDVALIDITY changed
+ * (same mailbox, Message-ID and content): its row moves to the new
+ * UIDVALIDITY and UID instead of a second row being written, however
+ * often the server changes UIDVALIDITY.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +42,13 @@ lk_token_by_request(void *arg, const char *message_id, char **token,
 }
 
 static bool
+lk_token_by_ref(
+    void *arg, const char *ref, char **token, char jti[TOKEN_JTI_MAX + 1])
+{
+	return store_token_by_ref(arg, ref, token, jti) == STORE_OK;
+}
+
+static bool
 lk_has_pledged(void *arg, const char *address)
 {
 	char state[16];
@@ -48,6 +58,26 @@ lk_has_pledged(void *arg, const char *address)
 		return false;
 	return strcmp(state, "received") == 0 ||
 	    strcmp(state, "confirmed") == 0;
+}
+
+/*
+ * When a message is judged (token expiry, not-before): when it was
+ * received, never later than now, so that a backlog or an outage does not
+ * expire a reply that came in time.  The Date header is the sender's word:
+ * only when nothing else says when the message came, and never later than
+ * now.
+ */
+static int64_t
+judged_at(
+    const struct pipeline_source *src, const struct message *msg, int64_t now)
+{
+	int64_t t;
+
+	if (src->received_at > 0)
+		return src->received_at < now ? src->received_at : now;
+	if (msg->date != NULL && (t = message_date_parse(msg->date)) > 0)
+		return t < now ? t : now;
+	return now;
 }
 
 static const char *
@@ -132,6 +162,9 @@ record(const struct pipeline_params *pp, const struct pipeline_source *src,
 	a.jti = r->jti[0] != '\0' ? r->jti : NULL;
 	a.dmarc = dmarc_name(r->dmarc);
 	a.own_text = r->own_text[0] != '\0' ? r->own_text : NULL;
+	a.held = r->outcome == OUTCOME_REVIEW && r->held != OUTCOME_REVIEW
+	    ? classify_outcome_name(r->held)
+	    : NULL;
 	a.processed_at = now;
 	a.server_pending = pp->mark_pending && src->mailbox != NULL;
 	if ((rc = store_audit_insert(st, &a, &d->audit_id)) != STORE_OK)
@@ -169,7 +202,7 @@ pipeline_process(const struct pipeline_params *pp,
     const char *sha256, int64_t now, struct pipeline_decision *out)
 {
 	struct classify_lookup lk = {pp->store, lk_jti_used, lk_token_by_jti,
-	    lk_token_by_request, lk_has_pledged};
+	    lk_token_by_request, lk_has_pledged, lk_token_by_ref};
 	struct message *msg = NULL;
 	const char *why = NULL;
 	enum pipeline_status ps = PIPELINE_RECORDED;
@@ -200,6 +233,21 @@ pipeline_process(const struct pipeline_params *pp,
 			break;
 		}
 	}
+	/* The same message under a new UIDVALIDITY keeps its one row. */
+	if (src->mailbox != NULL && out->sha256[0] != '\0') {
+		enum store_status ms =
+		    store_audit_moved(pp->store, src->mailbox, src->uidvalidity,
+			src->uid, msg != NULL ? msg->message_id : NULL,
+			out->sha256, !pp->dry_run);
+		if (ms == STORE_OK) {
+			message_free(msg);
+			return PIPELINE_SEEN;
+		}
+		if (ms == STORE_ERR) {
+			message_free(msg);
+			return PIPELINE_ERR;
+		}
+	}
 	if (msg != NULL) {
 		if (msg->message_id != NULL &&
 		    store_audit_is_duplicate(
@@ -208,8 +256,8 @@ pipeline_process(const struct pipeline_params *pp,
 			out->result.outcome = OUTCOME_IGNORE;
 			out->result.reason = REASON_DUPLICATE;
 		} else
-			classify_message(
-			    pp->policy, &lk, msg, now, &out->result);
+			classify_message(pp->policy, &lk, msg,
+			    judged_at(src, msg, now), &out->result);
 	}
 	if (!pp->dry_run && record(pp, src, msg, len, now, out) != STORE_OK)
 		ps = PIPELINE_ERR;

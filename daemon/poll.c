@@ -225,10 +225,12 @@ batch_note(struct batch *b, uint32_t uid, enum pipeline_status ps,
 }
 
 static int
-on_message(void *arg, uint32_t uid, const char *data, size_t len)
+on_message(
+    void *arg, uint32_t uid, const char *data, size_t len, int64_t internaldate)
 {
 	struct batch *b = arg;
-	struct pipeline_source src = {b->mailbox, b->uidvalidity, uid};
+	struct pipeline_source src = {
+	    b->mailbox, b->uidvalidity, uid, internaldate};
 	struct pipeline_decision d;
 
 	if (b->rc != EX_OK)
@@ -268,7 +270,7 @@ batch_decide(
 			vanished++; /* expunged by someone since the search */
 		} else if (sizes[i] > e->pp.max_message_bytes) {
 			struct pipeline_source src = {
-			    b->mailbox, b->uidvalidity, uids[i]};
+			    b->mailbox, b->uidvalidity, uids[i], 0};
 			struct pipeline_decision d;
 			batch_note(b, uids[i],
 			    pipeline_process(&e->pp, &src, NULL, sizes[i], NULL,

@@ -834,6 +834,7 @@ request_build(const struct request_templates *rt,
 	char date[64], expires[64], phase[4], mid[REQUEST_MSGID_MAX];
 	char boundary[96];
 	const struct template *t;
+	const char *ref;
 	struct vars v;
 	time_t te;
 	struct tm tm;
@@ -853,6 +854,11 @@ request_build(const struct request_templates *rt,
 	}
 	if (request_message_id(p->from, p->jti, mid) != 0) {
 		log_warnx("request: bad jti");
+		return -1;
+	}
+	ref = p->ref != NULL ? p->ref : p->jti;
+	if (!valid_jti(ref)) {
+		log_warnx("request: %s: bad reference", p->jti);
 		return -1;
 	}
 	if (p->token == NULL ||
@@ -879,7 +885,7 @@ request_build(const struct request_templates *rt,
 	v.v[PH_NAME] = name[0] ? name : p->to;
 	v.v[PH_ADDRESS] = p->to;
 	v.v[PH_TOKEN] = p->token;
-	v.v[PH_REF] = p->jti;
+	v.v[PH_REF] = ref;
 	v.v[PH_EXPIRES] = expires;
 	v.v[PH_CAMPAIGN] = p->campaign ? p->campaign : "the campaign";
 	v.v[PH_PHASE] = phase;
@@ -910,7 +916,7 @@ request_build(const struct request_templates *rt,
 	else
 		buf_str(&b, subj.p);
 	if (strstr(t->subject, "[ref:{ref}]") == NULL)
-		buf_printf(&b, "\r\n [ref:%s]", p->jti);
+		buf_printf(&b, "\r\n [ref:%s]", ref);
 	buf_printf(&b, "\r\nDate: %s\r\nMessage-ID: %s\r\n", date, mid);
 	if (p->auto_submitted)
 		buf_str(&b, "Auto-Submitted: auto-generated\r\n");

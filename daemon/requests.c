@@ -75,7 +75,7 @@ requests_issue(struct store *st, const struct token_secret *key,
 {
 	struct token_claims c;
 	enum store_status s;
-	char *token = NULL;
+	char *token = NULL, ref[27];
 	int64_t artist_id;
 
 	memset(out, 0, sizeof(*out));
@@ -86,6 +86,9 @@ requests_issue(struct store *st, const struct token_secret *key,
 	}
 	c.phase = phase;
 	token_new_jti(c.jti);
+	/* The request's reference: as random as the jti, and no function
+	 * of it, so exports and Message-IDs do not give it away. */
+	token_new_jti(ref);
 	c.iat = now;
 	c.exp = now + ttl;
 	if (token_sign(key, &c, campaign, &token) != 0) {
@@ -97,7 +100,7 @@ requests_issue(struct store *st, const struct token_secret *key,
 	if ((s = store_artist_upsert(st, c.sub, NULL, &artist_id)) !=
 		STORE_OK ||
 	    (s = store_token_issue(st, c.jti, artist_id, phase, token, c.iat,
-		 c.exp)) != STORE_OK ||
+		 c.exp, ref)) != STORE_OK ||
 	    (s = store_commit(st)) != STORE_OK) {
 		store_rollback(st);
 		goto fail;
@@ -109,6 +112,7 @@ requests_issue(struct store *st, const struct token_secret *key,
 	out->issued_at = c.iat;
 	out->expires_at = c.exp;
 	snprintf(out->state, sizeof out->state, "issued");
+	snprintf(out->request_ref, sizeof out->request_ref, "%s", ref);
 	return REQUESTS_OK;
 fail:
 	free(token);
@@ -382,6 +386,7 @@ requests_send_one(struct requests *rq, const char *address, int phase,
 	    .to_name = ap.name,
 	    .token = tok.token,
 	    .jti = tok.jti,
+	    .ref = tok.request_ref[0] != '\0' ? tok.request_ref : NULL,
 	    .campaign = rq->o.cfg->tokens.campaign,
 	    .phase = phase,
 	    .expires_at = tok.expires_at,

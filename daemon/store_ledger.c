@@ -152,6 +152,57 @@ store_audit_is_duplicate(
 	return exists(st, stmt, "duplicate");
 }
 
+enum store_status
+store_audit_moved(struct store *st, const char *mailbox, uint32_t uidvalidity,
+    uint32_t uid, const char *message_id, const char *sha256_hex, bool update)
+{
+	/*
+	 * The oldest row of this mailbox under another UIDVALIDITY with the
+	 * same Message-ID (IS: none matches none) and content.  Once moved,
+	 * a row is under the current UIDVALIDITY, so a second copy of the
+	 * message in the mailbox finds the next such row, or none.
+	 */
+#define MOVED_ROW                                                              \
+	"SELECT id FROM audit WHERE mailbox = ?1 AND uidvalidity <> ?2"        \
+	" AND sha256 = ?5 AND message_id IS ?4 ORDER BY id LIMIT 1"
+	static const char move_sql[] = "UPDATE audit SET uidvalidity = ?2,"
+				       " uid = ?3 WHERE id = (" MOVED_ROW ")";
+	static const char ask_sql[] = "SELECT ?3, (" MOVED_ROW ")"
+				      " IS NOT NULL";
+#undef MOVED_ROW
+	sqlite3_stmt *stmt;
+	enum store_status rc;
+	int r;
+
+	if (mailbox == NULL || sha256_hex == NULL)
+		return STORE_NOT_FOUND;
+	stmt = update ? store_stmt(st, SS_AUDIT_MOVE, move_sql)
+		      : store_stmt(st, SS_AUDIT_MOVED, ask_sql);
+	if (stmt == NULL)
+		return STORE_ERR;
+	if ((r = sqlite3_bind_text(stmt, 1, mailbox, -1, SQLITE_STATIC)) !=
+		SQLITE_OK ||
+	    (r = sqlite3_bind_int64(stmt, 2, uidvalidity)) != SQLITE_OK ||
+	    (r = sqlite3_bind_int64(stmt, 3, uid)) != SQLITE_OK ||
+	    (r = sqlite3_bind_text(stmt, 4, message_id, -1, SQLITE_STATIC)) !=
+		SQLITE_OK ||
+	    (r = sqlite3_bind_text(stmt, 5, sha256_hex, -1, SQLITE_STATIC)) !=
+		SQLITE_OK) {
+		rc = store_fail(st, r, "moved");
+		goto out;
+	}
+	r = sqlite3_step(stmt);
+	if (update && r == SQLITE_DONE)
+		rc = sqlite3_changes(st->db) == 1 ? STORE_OK : STORE_NOT_FOUND;
+	else if (!update && r == SQLITE_ROW)
+		rc = sqlite3_column_int(stmt, 1) ? STORE_OK : STORE_NOT_FOUND;
+	else
+		rc = store_fail(st, r, "moved");
+out:
+	store_stmt_done(stmt);
+	return rc;
+}
+
 /* Bind 'v' at 'i', or NULL when 'v' is 0 (no phase, no artist). */
 static int
 bind_id(sqlite3_stmt *stmt, int i, int64_t v)
@@ -168,9 +219,9 @@ store_audit_insert(
 	    "INSERT INTO audit (mailbox, uidvalidity, uid, message_id,"
 	    " sha256, size, from_addr, from_name, subject, outcome, reason,"
 	    " phase, artist_id, jti, dmarc, own_text, processed_at,"
-	    " server_pending)"
+	    " server_pending, held)"
 	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
-	    " ?13, ?14, ?15, ?16, ?17, ?18)"
+	    " ?13, ?14, ?15, ?16, ?17, ?18, ?19)"
 	    " ON CONFLICT (mailbox, uidvalidity, uid) DO NOTHING";
 	sqlite3_stmt *stmt;
 	enum store_status rc = STORE_ERR;
@@ -208,6 +259,8 @@ store_audit_insert(
 		SQLITE_OK ||
 	    (r = sqlite3_bind_int64(stmt, 17, a->processed_at)) != SQLITE_OK ||
 	    (r = sqlite3_bind_int(stmt, 18, a->server_pending)) != SQLITE_OK ||
+	    (r = sqlite3_bind_text(stmt, 19, a->held, -1, SQLITE_STATIC)) !=
+		SQLITE_OK ||
 	    (r = sqlite3_step(stmt)) != SQLITE_DONE) {
 		rc = store_fail(st, r, "audit");
 		goto out;

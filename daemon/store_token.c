@@ -4,8 +4,11 @@
  * A token row is written when the token is made (issue), before any mail
  * goes out, and updated when the request is sent, fails or bounces: a
  * sender that crashes mid-run finds on restart which requests went out.
- * Replies are matched back to their token by jti ([ref:...] in a
- * Subject) or by the request's Message-ID (In-Reply-To, References).
+ * Replies are matched back to their token by the request's secret
+ * reference ([ref:...] in a Subject), by jti (the reference of requests
+ * sent before there was a secret one) or by the request's Message-ID
+ * (In-Reply-To, References).  Only the first shows that the writer read
+ * the request: classify treats the other two as public.
  *
  * Message-IDs are kept without angle brackets, so a caller may pass
  * "<x@y>" or "x@y" alike.  jtis made by pledgectl are lower-case base32
@@ -43,12 +46,13 @@ msgid_bare(struct store *st, const char *s)
 
 enum store_status
 store_token_issue(struct store *st, const char *jti, int64_t artist_id,
-    int phase, const char *token, int64_t issued_at, int64_t expires_at)
+    int phase, const char *token, int64_t issued_at, int64_t expires_at,
+    const char *request_ref)
 {
 	static const char sql[] =
 	    "INSERT INTO token (jti, artist_id, phase, token, issued_at,"
-	    " expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
-	    " ON CONFLICT (jti) DO NOTHING";
+	    " expires_at, request_ref) VALUES (?1, ?2, ?3, ?4, ?5, ?6,"
+	    " lower(?7)) ON CONFLICT (jti) DO NOTHING";
 	sqlite3_stmt *stmt;
 	enum store_status rc;
 	int r;
@@ -63,6 +67,8 @@ store_token_issue(struct store *st, const char *jti, int64_t artist_id,
 		SQLITE_OK ||
 	    (r = sqlite3_bind_int64(stmt, 5, issued_at)) != SQLITE_OK ||
 	    (r = sqlite3_bind_int64(stmt, 6, expires_at)) != SQLITE_OK ||
+	    (r = sqlite3_bind_text(stmt, 7, request_ref, -1, SQLITE_STATIC)) !=
+		SQLITE_OK ||
 	    (r = sqlite3_step(stmt)) != SQLITE_DONE)
 		rc = store_fail(st, r, "token");
 	else
@@ -213,6 +219,28 @@ store_token_by_jti(struct store *st, const char *jti, char **token)
 }
 
 enum store_status
+store_token_by_ref(struct store *st, const char *ref, char **token,
+    char jti[STORE_JTI_MAX + 1])
+{
+	static const char sql[] = "SELECT token, jti FROM token"
+				  " WHERE request_ref = lower(?1)";
+	sqlite3_stmt *stmt;
+	enum store_status rc;
+	int r;
+
+	*token = NULL;
+	if ((stmt = store_stmt(st, SS_TOKEN_BY_REF, sql)) == NULL)
+		return STORE_ERR;
+	if ((r = sqlite3_bind_text(stmt, 1, ref, -1, SQLITE_STATIC)) !=
+	    SQLITE_OK)
+		rc = store_fail(st, r, "token");
+	else
+		rc = token_row(st, stmt, token, jti);
+	store_stmt_done(stmt);
+	return rc;
+}
+
+enum store_status
 store_token_by_request(struct store *st, const char *message_id, char **token,
     char jti[STORE_JTI_MAX + 1])
 {
@@ -246,11 +274,11 @@ store_token_latest(
 {
 	static const char sql[] =
 	    "SELECT jti, token, issued_at, expires_at, coalesce(sent_at, 0),"
-	    " state FROM token WHERE artist_id = ?1 AND phase = ?2"
+	    " state, request_ref FROM token WHERE artist_id = ?1 AND phase = ?2"
 	    " ORDER BY issued_at DESC, rowid DESC LIMIT 1";
 	sqlite3_stmt *stmt;
 	enum store_status rc = STORE_OK;
-	const unsigned char *jti, *text, *state;
+	const unsigned char *jti, *text, *state, *ref;
 	int r;
 
 	memset(out, 0, sizeof(*out));
@@ -273,6 +301,11 @@ store_token_latest(
 	jti = sqlite3_column_text(stmt, 0);
 	text = sqlite3_column_text(stmt, 1);
 	state = sqlite3_column_text(stmt, 5);
+	ref = sqlite3_column_text(stmt, 6);
+	if (ref != NULL &&
+	    snprintf(out->request_ref, sizeof(out->request_ref), "%s",
+		(const char *)ref) > STORE_JTI_MAX)
+		out->request_ref[0] = '\0'; /* none of ours: no reference */
 	if (jti == NULL || state == NULL ||
 	    snprintf(out->jti, sizeof(out->jti), "%s", (const char *)jti) >
 		STORE_JTI_MAX) {

@@ -78,7 +78,8 @@ setup(void **state)
 	fx.policy.n_yes_keywords = sizeof yes_kw / sizeof yes_kw[0];
 	fx.policy.no_keywords = no_kw;
 	fx.policy.n_no_keywords = sizeof no_kw / sizeof no_kw[0];
-	fx.policy.authserv_id = "mx.example.org";
+	/* No server vouches for senders unless a test says so. */
+	fx.policy.authserv_id = NULL;
 	fx.pp.store = fx.store;
 	fx.pp.worker = fx.worker;
 	fx.pp.policy = &fx.policy;
@@ -122,10 +123,13 @@ make_token(const struct token_secret *key, const char *sub, int phase,
 	return tok;
 }
 
-/* Record a token as issued (and sent with 'mid'), as pledgectl would. */
+/*
+ * Record a token as issued (and sent with 'mid'), as pledgectl would,
+ * with the request's secret reference 'ref' (may be NULL).
+ */
 static void
-record_issued(const char *sub, int phase, const char *jti, const char *tok,
-    const char *mid)
+record_issued_ref(const char *sub, int phase, const char *jti, const char *tok,
+    const char *mid, const char *ref)
 {
 	int64_t artist;
 
@@ -133,7 +137,7 @@ record_issued(const char *sub, int phase, const char *jti, const char *tok,
 	assert_int_equal(
 	    store_artist_upsert(fx.store, sub, NULL, &artist), STORE_OK);
 	assert_int_equal(store_token_issue(fx.store, jti, artist, phase, tok,
-			     time(NULL), time(NULL) + 86400),
+			     time(NULL), time(NULL) + 86400, ref),
 	    STORE_OK);
 	if (mid != NULL)
 		assert_int_equal(
@@ -141,11 +145,21 @@ record_issued(const char *sub, int phase, const char *jti, const char *tok,
 	assert_int_equal(store_commit(fx.store), STORE_OK);
 }
 
-/* Run one message through the pipeline in its own transaction. */
-static struct classify_result
-decide(const char *raw)
+static void
+record_issued(const char *sub, int phase, const char *jti, const char *tok,
+    const char *mid)
 {
-	struct pipeline_source src = {"INBOX", 1, fx.next_uid++};
+	record_issued_ref(sub, phase, jti, tok, mid, NULL);
+}
+
+/*
+ * Run one message through the pipeline in its own transaction, as
+ * received at 'received' (0: unknown).
+ */
+static struct classify_result
+decide_at(const char *raw, int64_t received)
+{
+	struct pipeline_source src = {"INBOX", 1, fx.next_uid++, received};
 	struct pipeline_decision d;
 
 	assert_int_equal(store_begin(fx.store), STORE_OK);
@@ -154,6 +168,12 @@ decide(const char *raw)
 	    PIPELINE_RECORDED);
 	assert_int_equal(store_commit(fx.store), STORE_OK);
 	return d.result;
+}
+
+static struct classify_result
+decide(const char *raw)
+{
+	return decide_at(raw, time(NULL));
 }
 
 static void
@@ -242,11 +262,15 @@ test_pledge_and_withdraw(void **state)
 	expect(&r, OUTCOME_PLEDGE, REASON_NONE, 0);
 	free(m);
 
-	/* Withdrawal from an artist who pledged. */
+	/* Withdrawal from an artist who pledged, with nothing that shows
+	 * the writer reads that artist's mail: held (see
+	 * test_sender_evidence for what is enough). */
 	m = reply("singer@example.net", "withdraw", NULL,
 	    "Please withdraw my name.\r\n");
 	r = decide(m);
-	expect(&r, OUTCOME_WITHDRAW, REASON_NONE, 0);
+	expect(&r, OUTCOME_REVIEW, REASON_UNAUTHENTICATED, 0);
+	assert_int_equal(r.held, OUTCOME_WITHDRAW);
+	assert_string_equal(r.artist, "singer@example.net");
 	free(m);
 
 	/* From someone who never pledged the word is just text. */
@@ -340,22 +364,31 @@ test_confirm_channels(void **state)
 	expect(&r, OUTCOME_CONFIRM, REASON_NONE, 1);
 	free(m), free(body), free(tok);
 
-	/* 8. Only a [ref:<jti>] in the Subject: the issued token. */
+	/* 8. Only the request's secret [ref:<ref>] in the Subject, typed
+	 * in upper case: the issued token. */
 	tok = make_token(fx.key, ARTIST, 2, 86400, CAMPAIGN, jti);
-	record_issued(ARTIST, 2, jti, tok, NULL);
-	body = tu_asprintf("RE: Phase two [ref:%s]", jti);
-	m = reply(ARTIST, body, NULL, "Yes, done.\r\n");
+	record_issued_ref(
+	    ARTIST, 2, jti, tok, NULL, "s3cr3tref0000000000000000a");
+	m = reply(ARTIST, "RE: Phase two [ref:S3CR3TREF0000000000000000A]",
+	    NULL, "Yes, done.\r\n");
 	r = decide(m);
 	expect(&r, OUTCOME_CONFIRM, REASON_NONE, 2);
-	free(m), free(body), free(tok);
+	assert_string_equal(r.jti, jti);
+	free(m), free(tok);
 
-	/* 9. Only In-Reply-To naming a recorded request. */
+	/* 9. Only In-Reply-To naming a recorded request, from a sender
+	 * our server vouches for. */
+	fx.policy.authserv_id = "mx.example.org";
 	tok = make_token(fx.key, ARTIST, 2, 86400, CAMPAIGN, jti);
 	record_issued(ARTIST, 2, jti, tok, "req-1@pledged.example.org");
 	m = reply(ARTIST, "Re: Phase two",
-	    "In-Reply-To: <req-1@pledged.example.org>\r\n", "Sim\r\n");
+	    "Authentication-Results: mx.example.org; dmarc=pass"
+	    " header.from=example.org\r\n"
+	    "In-Reply-To: <req-1@pledged.example.org>\r\n",
+	    "Sim\r\n");
 	r = decide(m);
 	expect(&r, OUTCOME_CONFIRM, REASON_NONE, 2);
+	fx.policy.authserv_id = NULL;
 	free(m), free(tok);
 }
 
@@ -393,13 +426,25 @@ test_more_channels(void **state)
 	expect(&r, OUTCOME_CONFIRM, REASON_NONE, 1);
 	free(m), free(subj), free(tok);
 
-	/* Only a References entry naming a recorded request. */
+	/* Only a References entry naming a recorded request: public, so
+	 * it counts for an authenticated sender only. */
 	tok = make_token(fx.key, ARTIST, 2, 86400, CAMPAIGN, jti);
 	record_issued(ARTIST, 2, jti, tok, "req-7@pledged.example.org");
 	m = reply(ARTIST, "Re: Phase two",
 	    "References: <other@x> <req-7@pledged.example.org>\r\n", "ja\r\n");
 	r = decide(m);
+	expect(&r, OUTCOME_REVIEW, REASON_UNAUTHENTICATED, 2);
+	assert_int_equal(r.held, OUTCOME_CONFIRM);
+	free(m);
+	fx.policy.authserv_id = "mx.example.org";
+	m = reply(ARTIST, "Re: Phase two",
+	    "Authentication-Results: mx.example.org; dmarc=pass"
+	    " header.from=example.org\r\n"
+	    "References: <other@x> <req-7@pledged.example.org>\r\n",
+	    "ja\r\n");
+	r = decide(m);
 	expect(&r, OUTCOME_CONFIRM, REASON_NONE, 2);
+	fx.policy.authserv_id = NULL;
 	free(m), free(tok);
 
 	/* An 8-bit body without a charset (Latin-1 "sí, claro"). */
@@ -561,6 +606,7 @@ test_review(void **state)
 	free(m), free(tok), free(tok2), free(both);
 
 	/* DMARC required: a pass from our own server only. */
+	fx.policy.authserv_id = "mx.example.org";
 	fx.policy.require_dmarc = true;
 	tok = make_token(fx.key, ARTIST, 2, 86400, CAMPAIGN, NULL);
 	m = reply(ARTIST, "Re: x",
@@ -582,6 +628,7 @@ test_review(void **state)
 	expect(&r, OUTCOME_CONFIRM, REASON_NONE, 2);
 	assert_int_equal(r.dmarc, DMARC_PASS);
 	fx.policy.require_dmarc = false;
+	fx.policy.authserv_id = NULL;
 	free(m), free(both), free(tok);
 }
 
@@ -703,6 +750,283 @@ test_duplicate_and_unparseable(void **state)
 	expect(&r, OUTCOME_REJECT, REASON_UNPARSEABLE, 0);
 }
 
+/* The artist's pledge state in the store ("" when none). */
+static const char *
+pledge_state(const char *addr)
+{
+	static char state[16];
+	int64_t id;
+
+	if (store_artist_get(fx.store, addr, &id, state) != STORE_OK)
+		state[0] = '\0';
+	return state;
+}
+
+#define AR_PASS                                                                \
+	"Authentication-Results: mx.example.org; dmarc=pass"                   \
+	" header.from=example.org\r\n"
+#define AR_FAIL                                                                \
+	"Authentication-Results: mx.example.org; dmarc=fail"                   \
+	" header.from=example.org\r\n"
+
+/*
+ * Issue 13, failures 1 and 3: a forged From never withdraws an artist,
+ * whatever the settings, and a "dmarc=pass" that is no method result
+ * of our server's header is no pass.
+ */
+static void
+test_forged_withdrawal(void **state)
+{
+	struct classify_result r;
+	char *m, *tok, *body, jti[27];
+	const char *who = "bassist@example.org";
+
+	(void)state;
+	m = reply(who, "I pledge", NULL, "Count me in.\r\n");
+	r = decide(m);
+	expect(&r, OUTCOME_PLEDGE, REASON_NONE, 0);
+	free(m);
+
+	/* Default settings: a forged From and "withdraw" in the Subject. */
+	m = reply(who, "withdraw", NULL, "Take my name off.\r\n");
+	r = decide(m);
+	expect(&r, OUTCOME_REVIEW, REASON_UNAUTHENTICATED, 0);
+	assert_int_equal(r.held, OUTCOME_WITHDRAW);
+	free(m);
+	/* A References entry naming mail of the artist is no proof:
+	 * Message-IDs are in the organizers' exports. */
+	m = reply(who, "Re: I pledge", "In-Reply-To: <m1@example.org>\r\n",
+	    "I withdraw.\r\n");
+	r = decide(m);
+	expect(&r, OUTCOME_REVIEW, REASON_UNAUTHENTICATED, 0);
+	free(m);
+	/* Nor is the jti of a request to the artist. */
+	tok = make_token(fx.key, who, 1, 86400, CAMPAIGN, jti);
+	record_issued_ref(who, 1, jti, tok, "req-w@pledged.example.org",
+	    "wsecretref000000000000000a");
+	body = tu_asprintf("Re: Please confirm [ref:%s]", jti);
+	m = reply(who, body, NULL, "withdraw\r\n");
+	r = decide(m);
+	expect(&r, OUTCOME_REVIEW, REASON_UNAUTHENTICATED, 0);
+	free(m), free(body);
+	assert_string_equal(pledge_state(who), "received");
+
+	/* authserv_id set, require_dmarc on, our server says fail. */
+	fx.policy.authserv_id = "mx.example.org";
+	fx.policy.require_dmarc = true;
+	m = reply(who, "withdraw", AR_FAIL, "Take my name off.\r\n");
+	r = decide(m);
+	expect(&r, OUTCOME_REVIEW, REASON_UNAUTHENTICATED, 0);
+	assert_int_equal(r.dmarc, DMARC_FAIL);
+	free(m);
+	fx.policy.require_dmarc = false;
+	/* The pass in a comment, in a quoted value, or in a forged field
+	 * below ours. */
+	m = reply(who, "withdraw",
+	    "Authentication-Results: mx.example.org; dmarc=fail"
+	    " (dmarc=pass header.from=example.org) header.from=example.org\r\n",
+	    "withdraw\r\n");
+	r = decide(m);
+	expect(&r, OUTCOME_REVIEW, REASON_UNAUTHENTICATED, 0);
+	free(m);
+	m = reply(who, "withdraw",
+	    "Authentication-Results: mx.example.org; spf=fail"
+	    " smtp.mailfrom=\"x; dmarc=pass header.from=example.org\"\r\n",
+	    "withdraw\r\n");
+	r = decide(m);
+	expect(&r, OUTCOME_REVIEW, REASON_UNAUTHENTICATED, 0);
+	free(m);
+	m = reply(who, "withdraw",
+	    "Authentication-Results: mx.example.org; spf=fail"
+	    " smtp.mailfrom=example.org\r\n" AR_PASS,
+	    "withdraw\r\n");
+	r = decide(m);
+	expect(&r, OUTCOME_REVIEW, REASON_UNAUTHENTICATED, 0);
+	free(m);
+	/* With authserv_id, even a quoted token is no substitute for the
+	 * server's word. */
+	body = tu_asprintf("Please withdraw me.\r\n\r\n> %s\r\n", tok);
+	m = reply(who, "Re: x", AR_FAIL, body);
+	r = decide(m);
+	expect(&r, OUTCOME_REVIEW, REASON_UNAUTHENTICATED, 0);
+	free(m);
+	assert_string_equal(pledge_state(who), "received");
+	/* Our server vouches: the withdrawal stands. */
+	m = reply(who, "withdraw", AR_PASS, "Take my name off.\r\n");
+	r = decide(m);
+	expect(&r, OUTCOME_WITHDRAW, REASON_NONE, 0);
+	free(m);
+	assert_string_equal(pledge_state(who), "withdrawn");
+	fx.policy.authserv_id = NULL;
+
+	/* No authserv_id: a reply that quotes the artist's token, or that
+	 * carries the request's secret reference, shows the writer reads
+	 * the artist's mail. */
+	m = reply(who, "I pledge", NULL, "Again.\r\n");
+	r = decide(m);
+	expect(&r, OUTCOME_PLEDGE, REASON_NONE, 0);
+	free(m);
+	m = reply(who, "Re: x", NULL, body);
+	r = decide(m);
+	expect(&r, OUTCOME_WITHDRAW, REASON_NONE, 0);
+	free(m), free(body);
+	m = reply(who, "I pledge", NULL, "Once more.\r\n");
+	r = decide(m);
+	free(m);
+	m = reply(who, "Re: Please confirm [ref:WSECRETREF000000000000000A]",
+	    NULL, "withdraw\r\n");
+	r = decide(m);
+	expect(&r, OUTCOME_WITHDRAW, REASON_NONE, 0);
+	free(m);
+	/* A token of another artist proves nothing about this one. */
+	m = reply("fan@example.org", "I pledge", NULL, "Me too.\r\n");
+	r = decide(m);
+	free(m);
+	body = tu_asprintf("withdraw\r\n\r\n> %s\r\n", tok);
+	m = reply("fan@example.org", "Re: x", NULL, body);
+	r = decide(m);
+	expect(&r, OUTCOME_REVIEW, REASON_UNAUTHENTICATED, 0);
+	free(m), free(body), free(tok);
+}
+
+/*
+ * Issue 13, failure 2: what organizers export (the jti, the request's
+ * Message-ID) and a forged From never confirm or decline.
+ */
+static void
+test_reference_is_not_consent(void **state)
+{
+	struct classify_result r;
+	char *m, *tok, *subj, *mid, jti[27];
+	const char *who = "drummer@example.org";
+
+	(void)state;
+	tok = make_token(fx.key, who, 2, 86400, CAMPAIGN, jti);
+	mid = tu_asprintf("%s@pledged.example.org", jti);
+	record_issued_ref(who, 2, jti, tok, mid, "dsecretref000000000000000b");
+	free(mid);
+	subj = tu_asprintf("Re: Phase two [ref:%s]", jti);
+	m = reply(who, subj, NULL, "Yes\r\n");
+	r = decide(m);
+	expect(&r, OUTCOME_REVIEW, REASON_UNAUTHENTICATED, 2);
+	assert_int_equal(r.held, OUTCOME_CONFIRM);
+	free(m);
+	m = reply(who, subj, NULL, "No\r\n");
+	r = decide(m);
+	expect(&r, OUTCOME_REVIEW, REASON_UNAUTHENTICATED, 2);
+	assert_int_equal(r.held, OUTCOME_DECLINE);
+	free(m), free(subj);
+	subj = tu_asprintf("In-Reply-To: <%s@pledged.example.org>\r\n", jti);
+	m = reply(who, "Re: Phase two", subj, "Yes\r\n");
+	r = decide(m);
+	expect(&r, OUTCOME_REVIEW, REASON_UNAUTHENTICATED, 2);
+	free(m), free(subj);
+	/* authserv_id set, and a failed or absent DMARC result. */
+	fx.policy.authserv_id = "mx.example.org";
+	subj = tu_asprintf("Re: Phase two [ref:%s]", jti);
+	m = reply(who, subj, AR_FAIL, "Yes\r\n");
+	r = decide(m);
+	expect(&r, OUTCOME_REVIEW, REASON_UNAUTHENTICATED, 2);
+	free(m), free(subj);
+	/* Even the secret reference needs the server's word there. */
+	m = reply(who, "Re: Phase two [ref:dsecretref000000000000000b]", NULL,
+	    "Yes\r\n");
+	r = decide(m);
+	expect(&r, OUTCOME_REVIEW, REASON_UNAUTHENTICATED, 2);
+	free(m);
+	fx.policy.authserv_id = NULL;
+	assert_false(store_jti_used(fx.store, jti));
+	/* The secret reference alone: the writer read the request. */
+	m = reply(who, "Re: Phase two [ref:dsecretref000000000000000b]", NULL,
+	    "Yes\r\n");
+	r = decide(m);
+	expect(&r, OUTCOME_CONFIRM, REASON_NONE, 2);
+	free(m), free(tok);
+}
+
+/*
+ * With authserv_id set, pledges and declines need a pass too; a reply
+ * carrying the full token confirms without one (require_dmarc aside).
+ */
+static void
+test_vouched_outcomes(void **state)
+{
+	struct classify_result r;
+	char *m, *tok;
+
+	(void)state;
+	fx.policy.authserv_id = "mx.example.org";
+	m = reply("keys@example.org", "I pledge", NULL, "In.\r\n");
+	r = decide(m);
+	expect(&r, OUTCOME_REVIEW, REASON_UNAUTHENTICATED, 0);
+	assert_int_equal(r.held, OUTCOME_PLEDGE);
+	free(m);
+	m = reply("keys@example.org", "I pledge", AR_PASS, "In.\r\n");
+	r = decide(m);
+	expect(&r, OUTCOME_PLEDGE, REASON_NONE, 0);
+	free(m);
+	tok = make_token(fx.key, ARTIST, 1, 86400, CAMPAIGN, NULL);
+	m = plain_reply("No thanks", tok);
+	r = decide(m);
+	expect(&r, OUTCOME_REVIEW, REASON_UNAUTHENTICATED, 1);
+	assert_int_equal(r.held, OUTCOME_DECLINE);
+	free(m);
+	m = plain_reply("Yes", tok);
+	r = decide(m);
+	expect(&r, OUTCOME_CONFIRM, REASON_NONE, 1);
+	free(m), free(tok);
+	fx.policy.authserv_id = NULL;
+}
+
+/*
+ * Issue 13, failure 12: a token is judged when the message was received,
+ * never later than now; the Date header only when nothing else says.
+ */
+static void
+test_judged_at_receipt(void **state)
+{
+	struct classify_result r;
+	char *tok, *m, *msg, date[64];
+	int64_t now = time(NULL);
+	struct tm tm;
+	time_t t;
+
+	(void)state;
+	fx.policy.clock_skew = 0;
+	/* Issued 60 s ago, expired 30 s ago, received 45 s ago. */
+	tok = make_token(fx.key, "late@example.org", 2, -30, CAMPAIGN, NULL);
+	m = reply("late@example.org", "Re: x", NULL, "Done.\r\n");
+	msg = tu_asprintf("%s\r\n> %s\r\n", m, tok);
+	r = decide_at(msg, now - 45);
+	expect(&r, OUTCOME_CONFIRM, REASON_NONE, 2);
+	free(m), free(msg), free(tok);
+
+	/* A receipt time in the future is now. */
+	tok = make_token(fx.key, "late@example.org", 2, -30, CAMPAIGN, NULL);
+	m = reply("late@example.org", "Re: x", NULL, "Done.\r\n");
+	msg = tu_asprintf("%s\r\n> %s\r\n", m, tok);
+	r = decide_at(msg, now + 86400);
+	expect(&r, OUTCOME_REJECT, REASON_EXPIRED, 0);
+	free(msg);
+	/* Unknown receipt: the Date header, never in the future. */
+	t = (time_t)(now - 45);
+	gmtime_r(&t, &tm);
+	strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S +0000", &tm);
+	msg = tu_asprintf("Date: %s\r\n%s\r\n> %s\r\n", date, m, tok);
+	r = decide_at(msg, 0);
+	expect(&r, OUTCOME_CONFIRM, REASON_NONE, 2);
+	free(m), free(msg), free(tok);
+	tok = make_token(fx.key, "late@example.org", 2, -30, CAMPAIGN, NULL);
+	m = reply("late@example.org", "Re: x", NULL, "Done.\r\n");
+	msg = tu_asprintf(
+	    "Date: Fri, 1 Jan 2100 00:00:00 +0000\r\n%s\r\n> %s\r\n", m,
+	    tok);
+	r = decide_at(msg, 0);
+	expect(&r, OUTCOME_REJECT, REASON_EXPIRED, 0);
+	free(m), free(msg), free(tok);
+	fx.policy.clock_skew = 300;
+}
+
 int
 main(void)
 {
@@ -717,6 +1041,10 @@ main(void)
 	    cmocka_unit_test(test_bounce_marks_request),
 	    cmocka_unit_test(test_withdraw_wins_over_token),
 	    cmocka_unit_test(test_duplicate_and_unparseable),
+	    cmocka_unit_test(test_forged_withdrawal),
+	    cmocka_unit_test(test_reference_is_not_consent),
+	    cmocka_unit_test(test_vouched_outcomes),
+	    cmocka_unit_test(test_judged_at_receipt),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

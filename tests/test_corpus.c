@@ -131,7 +131,8 @@ test_corpus(void **state)
 		free(raw), free(path);
 	}
 	for (size_t i = 0; i < n; i++) {
-		struct pipeline_source src = {"INBOX", 7, (uint32_t)i + 1};
+		struct pipeline_source src = {
+		    "INBOX", 7, (uint32_t)i + 1, time(NULL)};
 		char *path = tu_asprintf("%s/corpus/%s", TU_DATA, e[i].file);
 		struct pipeline_decision d;
 		char got[64];

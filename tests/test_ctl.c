@@ -93,8 +93,9 @@ token(struct store *st, const char *jti, int64_t artist_id, int phase,
 {
 	char mid[96];
 
-	assert_int_equal(store_token_issue(st, jti, artist_id, phase,
-			     "v4.public.fixture", when, when + 30 * 86400),
+	assert_int_equal(
+	    store_token_issue(st, jti, artist_id, phase, "v4.public.fixture",
+		when, when + 30 * 86400, NULL),
 	    STORE_OK);
 	if (strcmp(state, "issued") == 0)
 		return;

@@ -246,10 +246,12 @@ struct collected {
 };
 
 static int
-collect(void *arg, uint32_t uid, const char *data, size_t len)
+collect(
+    void *arg, uint32_t uid, const char *data, size_t len, int64_t internaldate)
 {
 	struct collected *col = arg;
 
+	(void)internaldate;
 	assert_true(col->n < 8);
 	col->uid[col->n] = uid;
 	col->body[col->n] = malloc(len + 1);
@@ -370,6 +372,32 @@ test_mailbox_operations(void **state)
 	assert_int_equal(strlen(flags) > 0, 1);
 	free(flags);
 	imap_close(c);
+}
+
+/* Every status ends in an exit code that pledged(8) and DESIGN list. */
+static void
+test_status_exit(void **state)
+{
+	static const struct {
+		enum imap_status st;
+		int code;
+	} cases[] = {
+	    {IMAP_OK, 0},
+	    {IMAP_UNAVAILABLE, 69},
+	    {IMAP_TEMPFAIL, 75},
+	    {IMAP_TLS_FAILED, 69},
+	    {IMAP_AUTH_FAILED, 77},
+	    {IMAP_PROTOCOL, 69},
+	    {IMAP_NO_MAILBOX, 69},
+	    {IMAP_ABORTED, 75},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		if (imap_status_exit(cases[i].st) != cases[i].code)
+			fail_msg("%s: exit %d, want %d",
+			    imap_status_str(cases[i].st),
+			    imap_status_exit(cases[i].st), cases[i].code);
 }
 
 static void
@@ -575,6 +603,7 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_status_exit),
 	    cmocka_unit_test(test_uid_set),
 	    cmocka_unit_test(test_harness),
 	    cmocka_unit_test(test_implicit_tls_append_search),

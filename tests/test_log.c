@@ -74,12 +74,34 @@ test_verbose(void **state)
 	free(text);
 }
 
+/* What a sender wrote reaches the log with its controls escaped. */
+static void
+emit_hostile(void)
+{
+	log_init("test", LOG_TO_STDERR, false);
+	log_info("auto-confirm: %s: request sent",
+	    "evil\x1b]0;owned\x07\xe2\x80\xae@example.org\r\nforged: line");
+}
+
+static void
+test_hostile_text(void **state)
+{
+	char *text = capture_stderr(emit_hostile);
+
+	(void)state;
+	assert_string_equal(text,
+	    "test: auto-confirm: evil\\x1b]0;owned\\x07\\u202e@example.org"
+	    "\\x0d\\x0aforged: line: request sent\n");
+	free(text);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_stderr_lines),
 	    cmocka_unit_test(test_verbose),
+	    cmocka_unit_test(test_hostile_text),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -781,6 +781,40 @@ test_crlf_random(void **state)
 	}
 }
 
+/* The Date header, the last resort for when a message was received. */
+static void
+test_date_parse(void **state)
+{
+	static const struct {
+		const char *in;
+		int64_t want;
+	} cases[] = {
+	    {"Tue, 1 Dec 2026 17:00:00 +0000", 1796144400},
+	    {"1 Dec 2026 17:00:00 +0000", 1796144400},
+	    {"Tue, 01 Dec 2026 18:30:00 +0130", 1796144400},
+	    {"Tue, 1 Dec 2026 12:00:00 -0500", 1796144400},
+	    {"Tue, 1 Dec 2026 12:00:00 EST", 1796144400},
+	    {"Tue, 1 Dec 2026 17:00:00 GMT", 1796144400},
+	    {"Tue, 1 Dec 2026 17:00 +0000", 1796144400},
+	    {"Tue, 1 dec 2026 17:00:00 +0000 (UTC)", 1796144400},
+	    {"Thu, 1 Jan 1970 00:00:00 +0000", 0},
+	    {"", -1},
+	    {"yesterday", -1},
+	    {"Tue, 1 Foo 2026 17:00:00 +0000", -1},
+	    {"Tue, 32 Dec 2026 17:00:00 +0000", -1},
+	    {"Tue, 1 Dec 2026 25:00:00 +0000", -1},
+	    {"Tue, 1 Dec 2026 17:00:00 +99x", -1},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+		if (message_date_parse(cases[i].in) != cases[i].want)
+			fail_msg("\"%s\": %lld, want %lld", cases[i].in,
+			    (long long)message_date_parse(cases[i].in),
+			    (long long)cases[i].want);
+	assert_int_equal(message_date_parse(NULL), -1);
+}
+
 int
 main(void)
 {
@@ -797,6 +831,7 @@ main(void)
 	    cmocka_unit_test(test_worker_crash),
 	    cmocka_unit_test(test_serial),
 	    cmocka_unit_test(test_corpus),
+	    cmocka_unit_test(test_date_parse),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -291,6 +291,11 @@ test_migrate_from_v1(void **state)
 	assert_string_equal(token, "v4.public.T");
 	assert_string_equal(jti, "abcdefghijklmnopqrstuvwxyz");
 	free(token);
+	/* Migration 003: every token has a secret reference, not its jti. */
+	assert_row(st->db,
+	    "SELECT length(request_ref), request_ref GLOB '*[^0-9a-f]*',"
+	    " request_ref = jti FROM token",
+	    "32|0|0");
 	assert_int_equal(
 	    store_mailbox_get(st, "INBOX", &uidv, &last), STORE_OK);
 	assert_int_equal(uidv, 3);
@@ -313,9 +318,8 @@ test_migrate_store_v1(void **state)
 	struct fx *fx = *state;
 	char *v1 = tu_asprintf("%s/v1b.db", fx->dir);
 	struct store *st = NULL;
-	int64_t id = 0, aid = 0;
-	struct store_audit a =
-	    audit("INBOX", 1, "m@x", SHA_B, "pledge", NULL, 0);
+	int64_t id = 0;
+	char *sql;
 
 	assert_int_equal(store_open_version(v1, true, 1, &st), STORE_OK);
 	assert_int_equal(raw_int(st->db, "PRAGMA user_version"), 1);
@@ -325,8 +329,14 @@ test_migrate_store_v1(void **state)
 	    0);
 	assert_int_equal(
 	    store_artist_upsert(st, "cy@example.com", "Cy", &id), STORE_OK);
-	a.artist_id = id;
-	assert_int_equal(store_audit_insert(st, &a, &aid), STORE_OK);
+	/* A row as version 1 wrote it: this code writes later columns. */
+	sql = tu_asprintf("INSERT INTO audit (mailbox, uidvalidity, uid,"
+			  " message_id, sha256, size, outcome, artist_id,"
+			  " processed_at) VALUES ('INBOX', 7, 1, 'm@x', '%s',"
+			  " 10, 'pledge', %lld, 1)",
+	    SHA_B, (long long)id);
+	raw_exec(st->db, sql);
+	free(sql);
 	store_close(st);
 
 	assert_int_equal(store_open(v1, false, &st), STORE_OK);
@@ -660,17 +670,17 @@ test_tokens(void **state)
 	assert_int_equal(
 	    store_artist_upsert(fx->st, "ana@example.org", NULL, &id),
 	    STORE_OK);
-	assert_int_equal(
-	    store_token_issue(fx->st, jti1, id, 1, "v4.public.A", DAY1, DAY3),
+	assert_int_equal(store_token_issue(fx->st, jti1, id, 1, "v4.public.A",
+			     DAY1, DAY3, NULL),
 	    STORE_OK);
-	assert_int_equal(
-	    store_token_issue(fx->st, jti1, id, 2, "v4.public.X", DAY1, DAY3),
+	assert_int_equal(store_token_issue(fx->st, jti1, id, 2, "v4.public.X",
+			     DAY1, DAY3, NULL),
 	    STORE_DUPLICATE);
-	assert_int_equal(
-	    store_token_issue(fx->st, jti2, id, 2, "v4.public.B", DAY1, DAY3),
+	assert_int_equal(store_token_issue(fx->st, jti2, id, 2, "v4.public.B",
+			     DAY1, DAY3, NULL),
 	    STORE_OK);
 	assert_int_equal(store_token_issue(fx->st, "bad-phase-1", id, 3,
-			     "v4.public.C", DAY1, DAY3),
+			     "v4.public.C", DAY1, DAY3, NULL),
 	    STORE_ERR);
 
 	/* By reference, also retyped in upper case. */
@@ -943,12 +953,12 @@ test_views(void **state)
 	feed(fx->st, cy, 10, "decline", NULL, 2, "cy-phase-2", DAY3 + 1);
 	feed(fx->st, 0, 11, "reject", "expired", 0, NULL, DAY3 + 2);
 	assert_int_equal(store_token_issue(fx->st, "tok-ana-2-xx", ana, 2,
-			     "v4.public.A", DAY2, DAY3 + 86400),
+			     "v4.public.A", DAY2, DAY3 + 86400, NULL),
 	    STORE_OK);
 	assert_int_equal(
 	    store_token_sent(fx->st, "tok-ana-2-xx", "<q1@x>", DAY2), STORE_OK);
 	assert_int_equal(store_token_issue(fx->st, "tok-cy-2-xxx", cy, 2,
-			     "v4.public.C", DAY2, DAY3 + 86400),
+			     "v4.public.C", DAY2, DAY3 + 86400, NULL),
 	    STORE_OK);
 	assert_int_equal(
 	    store_token_sent(fx->st, "tok-cy-2-xxx", "<q2@x>", DAY2), STORE_OK);
@@ -1134,10 +1144,10 @@ test_organizer_reads(void **state)
 	assert_int_equal(
 	    store_token_latest(fx->st, ana, 1, &tok), STORE_NOT_FOUND);
 	assert_int_equal(store_token_issue(fx->st, "tok-old-0001", ana, 1,
-			     "v4.public.OLD", DAY1, DAY3),
+			     "v4.public.OLD", DAY1, DAY3, NULL),
 	    STORE_OK);
 	assert_int_equal(store_token_issue(fx->st, "tok-new-0002", ana, 1,
-			     "v4.public.NEW", DAY2, DAY3),
+			     "v4.public.NEW", DAY2, DAY3, NULL),
 	    STORE_OK);
 	assert_int_equal(
 	    store_token_sent(fx->st, "tok-new-0002", "<n@x>", DAY2 + 5),
@@ -1186,6 +1196,82 @@ test_organizer_reads(void **state)
 	assert_true(bo != ana);
 }
 
+/*
+ * A mailbox whose UIDVALIDITY changed: the message's row moves to the new
+ * UIDVALIDITY and UID, once per row, and only within its mailbox.
+ */
+static void
+test_audit_moved(void **state)
+{
+	struct fx *fx = *state;
+	struct store_audit a = audit("INBOX", 1, "m@x", SHA_A, "pledge", NULL, 0);
+	struct store_audit b = audit("INBOX", 2, "m@x", SHA_A, "ignore",
+	    "duplicate", 0);
+
+	assert_int_equal(store_audit_insert(fx->st, &a, NULL), STORE_OK);
+	assert_int_equal(store_audit_insert(fx->st, &b, NULL), STORE_OK);
+	/* Asking moves nothing. */
+	assert_int_equal(store_audit_moved(fx->st, "INBOX", 8, 5, "m@x", SHA_A,
+			     false),
+	    STORE_OK);
+	assert_false(store_audit_seen(fx->st, "INBOX", 8, 5, NULL));
+	/* Another mailbox, other content, another Message-ID: no. */
+	assert_int_equal(store_audit_moved(fx->st, "Other", 8, 5, "m@x", SHA_A,
+			     true),
+	    STORE_NOT_FOUND);
+	assert_int_equal(store_audit_moved(fx->st, "INBOX", 8, 5, "m@x", SHA_B,
+			     true),
+	    STORE_NOT_FOUND);
+	assert_int_equal(store_audit_moved(fx->st, "INBOX", 8, 5, NULL, SHA_A,
+			     true),
+	    STORE_NOT_FOUND);
+	/* Two copies under the new UIDVALIDITY take the two rows, oldest
+	 * first; a third is new. */
+	assert_int_equal(store_audit_moved(fx->st, "INBOX", 8, 5, "m@x", SHA_A,
+			     true),
+	    STORE_OK);
+	assert_int_equal(store_audit_moved(fx->st, "INBOX", 8, 6, "m@x", SHA_A,
+			     true),
+	    STORE_OK);
+	assert_int_equal(store_audit_moved(fx->st, "INBOX", 8, 7, "m@x", SHA_A,
+			     true),
+	    STORE_NOT_FOUND);
+	assert_true(store_audit_seen(fx->st, "INBOX", 8, 5, NULL));
+	assert_true(store_audit_seen(fx->st, "INBOX", 8, 6, NULL));
+	assert_false(store_audit_seen(fx->st, "INBOX", 7, 1, NULL));
+	assert_row(fx->st->db, "SELECT outcome FROM audit WHERE uid = 5",
+	    "pledge");
+	assert_row(fx->st->db, "SELECT count(*) FROM audit", "2");
+}
+
+/* The request's secret reference finds its token, in any case. */
+static void
+test_token_by_ref(void **state)
+{
+	struct fx *fx = *state;
+	char *token = NULL, jti[STORE_JTI_MAX + 1];
+	struct store_token tok;
+	int64_t id;
+
+	assert_int_equal(
+	    store_artist_upsert(fx->st, "ana@example.org", NULL, &id), STORE_OK);
+	assert_int_equal(store_token_issue(fx->st, "jti-0000-0001", id, 1,
+			     "v4.public.R", DAY1, DAY3, "SecretRef0001"),
+	    STORE_OK);
+	assert_int_equal(
+	    store_token_by_ref(fx->st, "SECRETREF0001", &token, jti), STORE_OK);
+	assert_string_equal(token, "v4.public.R");
+	assert_string_equal(jti, "jti-0000-0001");
+	free(token);
+	/* The jti is not a reference. */
+	assert_int_equal(
+	    store_token_by_ref(fx->st, "jti-0000-0001", &token, jti),
+	    STORE_NOT_FOUND);
+	assert_int_equal(store_token_latest(fx->st, id, 1, &tok), STORE_OK);
+	assert_string_equal(tok.request_ref, "secretref0001");
+	free(tok.token);
+}
+
 int
 main(void)
 {
@@ -1221,6 +1307,8 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_views, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 		test_organizer_reads, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_audit_moved, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_token_by_ref, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -164,14 +164,20 @@ Precedence: list
 Newsletter.
 MSG
 
+# A withdrawal answering a request: the quoted token shows that the
+# writer reads eun's mail (a bare "withdraw" with a From anyone can type
+# would be held for review).
+tok=$(issue 1 eun@artists.example)
 msg "withdraw" <<MSG
 From: eun <eun@artists.example>
 To: pledges@campaign.example
-Subject: please take me off
+Subject: Re: please confirm your pledge
 Date: $date
 Message-ID: <withdraw-eun@artists.example>
 
 I have to withdraw, sorry.
+
+> $tok
 MSG
 
 msg "ignore/other" <<MSG

@@ -8,8 +8,14 @@
  * token a reference names, and whether an artist pledged.  It writes
  * nothing; the pipeline records the decision.
  *
+ * Outcomes that change the ledger (pledge, withdraw, confirm, decline)
+ * stand only on sender evidence (DESIGN.md, "Outcomes"); otherwise the
+ * message is held as review/unauthenticated and 'held' says what approving
+ * it records.
+ *
  * The outcome and reason names are an interface (exports, views, tests):
- * they must change together with the CHECK constraints in sql/schema.sql.
+ * they must change together with the CHECK constraints in sql/schema.sql
+ * (and audit.held in sql/migrations/003_request_ref.sql).
  */
 #ifndef PLEDGED_CLASSIFY_H
 #define PLEDGED_CLASSIFY_H
@@ -97,13 +103,18 @@ struct classify_lookup {
 	void *arg;
 	/* Was this jti already used for a confirmation or a decline? */
 	bool (*jti_used)(void *arg, const char *jti);
-	/* The issued token with this jti ([ref:<jti>] in a Subject). */
+	/* The issued token with this jti ([ref:<jti>] in a Subject of a
+	 * request sent before requests had a secret reference). */
 	bool (*token_by_jti)(void *arg, const char *jti, char **token);
 	/* The issued token whose request had this Message-ID, and its jti. */
 	bool (*token_by_request)(void *arg, const char *message_id,
 	    char **token, char jti[TOKEN_JTI_MAX + 1]);
 	/* Has this address a pledge that is not withdrawn? */
 	bool (*has_pledged)(void *arg, const char *address);
+	/* The issued token whose request carried this secret reference
+	 * ([ref:<ref>] in a Subject), and its jti. */
+	bool (*token_by_ref)(void *arg, const char *ref, char **token,
+	    char jti[TOKEN_JTI_MAX + 1]);
 };
 
 enum classify_dmarc {
@@ -126,6 +137,10 @@ struct classify_result {
 	/* A bounce that returns one of our requests: that request's jti. */
 	char bounced_jti[TOKEN_JTI_MAX + 1];
 	enum classify_dmarc dmarc;
+	/* For OUTCOME_REVIEW: the outcome that approving the message
+	 * records (a pledge, withdrawal, confirmation or decline held for
+	 * want of sender evidence), or OUTCOME_REVIEW when nothing. */
+	enum classify_outcome held;
 	/* The artist's own words, cut at CLASSIFY_OWN_TEXT_MAX bytes on a
 	 * character boundary, for review; "" when none. */
 	char own_text[CLASSIFY_OWN_TEXT_MAX + 1];

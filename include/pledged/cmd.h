@@ -81,10 +81,13 @@ void cmd_put_text(FILE *fp, const char *s);
 void cmd_put_block(FILE *fp, const char *s, const char *indent);
 /*
  * CSV per RFC 4180: a field (NULL: empty), quoted when it holds a comma,
- * quote, CR or LF, followed by ',' or, for the last one, CRLF.  0, or -1
- * on a write error.
+ * quote, CR or LF, followed by ',' or, for the last one, CRLF.  Unless
+ * 'raw', a field that starts with '=', '+', '-', '@', a tab or a CR (a
+ * formula to a spreadsheet) is written with a leading apostrophe, as
+ * OWASP recommends.  0, or -1 on a write error.  cmd_csv_row writes a
+ * header line, raw.
  */
-int cmd_csv_field(FILE *fp, const char *s, bool last);
+int cmd_csv_field(FILE *fp, const char *s, bool last, bool raw);
 int cmd_csv_row(FILE *fp, const char *const *fields, size_t n);
 /* Who runs us: getlogin(), $SUDO_USER, $USER, the passwd entry. */
 const char *cmd_login_name(char *buf, size_t len);

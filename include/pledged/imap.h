@@ -56,7 +56,7 @@ enum imap_status {
 			     problem; retrying will not help until someone
 			     acts) */
 	IMAP_AUTH_FAILED, /* LOGIN refused: 77 */
-	IMAP_PROTOCOL,	  /* the server said NO/BAD, or sent garbage: 76 */
+	IMAP_PROTOCOL,	  /* the server said NO/BAD, or sent garbage: 69 */
 	IMAP_NO_MAILBOX,  /* SELECT of a mailbox that does not exist: 69 */
 	IMAP_ABORTED,	  /* a fetch callback asked to stop: 75 */
 };
@@ -112,12 +112,13 @@ enum imap_status imap_fetch_sizes(
     struct imap_conn *c, const uint32_t *uids, size_t n, uint32_t *sizes);
 
 /*
- * Called once per fetched message with its UID and its bytes, which are
- * borrowed until the callback returns.  Return 0 to go on; anything else
- * stops the fetch (imap_fetch returns IMAP_ABORTED).
+ * Called once per fetched message with its UID, its bytes, which are
+ * borrowed until the callback returns, and its INTERNALDATE (Unix
+ * seconds; 0 when the server sent none).  Return 0 to go on; anything
+ * else stops the fetch (imap_fetch returns IMAP_ABORTED).
  */
-typedef int imap_fetch_cb(
-    void *arg, uint32_t uid, const char *data, size_t len);
+typedef int imap_fetch_cb(void *arg, uint32_t uid, const char *data, size_t len,
+    int64_t internaldate);
 
 /*
  * Fetch the whole messages 'uids' with BODY.PEEK[] (\Seen is left alone)

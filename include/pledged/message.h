@@ -20,6 +20,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct message_limits {
 	size_t max_bytes;      /* whole message, default 10 MiB */
@@ -125,6 +126,13 @@ enum message_status message_parse(const char *raw, size_t len,
 
 /* Free a message and everything it owns; NULL is a no-op. */
 void message_free(struct message *m);
+
+/*
+ * An RFC 5322 date-time ("Tue, 1 Dec 2026 17:00:00 +0100", the day name
+ * and the seconds optional, obsolete zone names UT, GMT and the US ones
+ * understood) as Unix seconds, or -1 when 's' is none.  Pure.
+ */
+int64_t message_date_parse(const char *s);
 
 /*
  * The isolated worker: a child process (forked by message_worker_start,

@@ -32,16 +32,25 @@ struct pipeline_params {
 	bool mark_pending;
 };
 
-/* Where a message came from: an IMAP mailbox, or NULL for ingest. */
+/*
+ * Where a message came from: an IMAP mailbox, or NULL for ingest; and
+ * when it was received (Unix seconds: the server's INTERNALDATE, the
+ * file's modification time, the time standard input was read), or 0 when
+ * unknown: tokens are judged at that time (never later than 'now'), and
+ * at the Date header only when it is unknown.
+ */
 struct pipeline_source {
 	const char *mailbox;
 	uint32_t uidvalidity;
 	uint32_t uid;
+	int64_t received_at;
 };
 
 enum pipeline_status {
 	PIPELINE_RECORDED = 0, /* decided (and recorded unless dry-run) */
-	PIPELINE_SEEN,	       /* decided before: nothing done */
+	PIPELINE_SEEN,	       /* decided before: nothing done (or, read
+				  again under a new UIDVALIDITY, its row
+				  moved there) */
 	PIPELINE_ERR,	       /* the store failed: roll the batch back */
 };
 

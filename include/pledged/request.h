@@ -6,7 +6,9 @@
  *
  * A request (DESIGN.md, flows 2 and 3, "Where tokens are found") carries
  * the full token on a line of its own in a text/plain part and in a
- * text/html alternative, its jti in the Subject as "[ref:<jti>]", a
+ * text/html alternative, its secret reference in the Subject as
+ * "[ref:<ref>]" (random, stored with the token, never the jti that
+ * exports and Message-IDs show), a
  * Message-ID that the caller records with the token, Date, From and
  * Reply-To the campaign address, and optionally "Auto-Submitted:
  * auto-generated" (mail the daemon sends on its own, RFC 3834).
@@ -21,10 +23,10 @@
  * DIR, means the built-in text).  The first line is "Subject: ...", the
  * rest (after one optional empty line) the plain text body, UTF-8.
  * Placeholders: {name} (display name, else the address), {address},
- * {token}, {ref} (the jti), {expires} (the expiry, "YYYY-MM-DD HH:MM
- * UTC"), {campaign}, {phase}; "{{" is a literal "{".  {token} must appear
+ * {token}, {ref} (the request's secret reference), {expires} (the
+ * expiry, "YYYY-MM-DD HH:MM UTC"), {campaign}, {phase}; "{{" is a literal "{".  {token} must appear
  * in the body, alone on its line (surrounding blanks aside), and nowhere
- * in the Subject.  The Subject gets " [ref:<jti>]" appended unless it
+ * in the Subject.  The Subject gets " [ref:<ref>]" appended unless it
  * already has "[ref:{ref}]".  An unknown placeholder, a missing Subject
  * line, a misplaced {token} or a line over 900 bytes is an error, logged
  * as "FILE:LINE: message".
@@ -58,6 +60,9 @@ struct request_params {
 	const char *to_name;  /* display name, NULL or "" when unknown */
 	const char *token;    /* the full token */
 	const char *jti;      /* its id, [A-Za-z0-9_-]{8,64} */
+	/* The request's secret reference, [A-Za-z0-9_-]{8,64}, for the
+	 * Subject and {ref}; NULL: the jti (requests.h always has one). */
+	const char *ref;
 	const char *campaign; /* tokens.campaign (may be NULL) */
 	int phase;	      /* 1 or 2 */
 	int64_t expires_at;   /* Unix seconds */

@@ -92,6 +92,18 @@ bool store_audit_seen(struct store *, const char *mailbox, uint32_t uidvalidity,
  */
 bool store_audit_is_duplicate(
     struct store *, const char *message_id, const char *sha256_hex);
+/*
+ * A message of 'mailbox' read again after its UIDVALIDITY changed: is a
+ * row of that mailbox under another UIDVALIDITY, with the same
+ * Message-ID (NULL: none) and content, there to be this message's?  With
+ * 'update', that row (the oldest such) takes the new UIDVALIDITY and UID,
+ * so the message keeps its one row however often the UIDVALIDITY
+ * changes.  STORE_OK when there was one, STORE_NOT_FOUND when not (the
+ * message is then new, or a duplicate), or STORE_ERR.
+ */
+enum store_status store_audit_moved(struct store *, const char *mailbox,
+    uint32_t uidvalidity, uint32_t uid, const char *message_id,
+    const char *sha256_hex, bool update);
 
 /*
  * One audit row: one message read and its one outcome.  String fields may
@@ -114,6 +126,9 @@ struct store_audit {
 	int64_t processed_at;
 	/* The server action (flag or move) is still to be done. */
 	bool server_pending;
+	/* For outcome "review": what approving it records ("pledge",
+	 * "confirm", "decline", "withdraw"), or NULL. */
+	const char *held;
 };
 
 /*
@@ -174,7 +189,10 @@ enum store_status store_pledge_confirm(struct store *, int64_t artist_id);
 
 /*
  * Tokens issued here and the requests carrying them.
- * store_token_issue: STORE_DUPLICATE when the jti exists.
+ * store_token_issue: STORE_DUPLICATE when the jti exists.  'request_ref'
+ * (may be NULL: none) is the request's secret reference, [A-Za-z0-9_-]
+ * of at most STORE_JTI_MAX characters, stored lower-cased: the Subject
+ * carries it instead of the jti, which organizers' exports show.
  * store_token_sent: the request went out with this Message-ID (angle
  * brackets optional, stored without); STORE_NOT_FOUND for an unknown jti,
  * STORE_DUPLICATE when another request has that Message-ID.
@@ -188,7 +206,7 @@ enum store_status store_pledge_confirm(struct store *, int64_t artist_id);
  */
 enum store_status store_token_issue(struct store *, const char *jti,
     int64_t artist_id, int phase, const char *token, int64_t issued_at,
-    int64_t expires_at);
+    int64_t expires_at, const char *request_ref);
 enum store_status store_token_sent(struct store *, const char *jti,
     const char *request_message_id, int64_t sent_at);
 enum store_status store_token_failed(
@@ -209,6 +227,9 @@ enum store_status store_token_by_jti(
     struct store *, const char *jti, char **token);
 enum store_status store_token_by_request(struct store *, const char *message_id,
     char **token, char jti[STORE_JTI_MAX + 1]);
+/* By the request's secret reference (any case); sets 'jti' too. */
+enum store_status store_token_by_ref(
+    struct store *, const char *ref, char **token, char jti[STORE_JTI_MAX + 1]);
 
 /* Was this jti used for a confirmation or a decline?  (Error: false.) */
 bool store_jti_used(struct store *, const char *jti);
@@ -233,6 +254,7 @@ struct store_token {
 	char *token;
 	int64_t issued_at, expires_at, sent_at; /* sent_at 0: never */
 	char state[16]; /* "issued", "sent", "bounced", "failed" */
+	char request_ref[STORE_JTI_MAX + 1]; /* "" when none */
 };
 enum store_status store_token_latest(
     struct store *, int64_t artist_id, int phase, struct store_token *out);

@@ -33,6 +33,8 @@ pledge 3 "Three"
 pledge 4 "Four"
 printf 'From: a4@example.net\r\nSubject: withdraw\r\nMessage-ID: <w4@example.net>\r\n\r\nPlease withdraw my pledge.\r\n' >"$t/w4.eml"
 "$PLEDGED" --config "$t/p.conf" ingest "$t/w4.eml" >/dev/null 2>&1
+# Nothing shows that the writer reads a4's mail: held until approved.
+"$PLEDGECTL" --config "$t/p.conf" review --approve "$(q "SELECT id FROM audit WHERE message_id = 'w4@example.net'")" >/dev/null
 check "a4 withdrew" test "$(q "SELECT state FROM pledge p JOIN artist a ON a.id = p.artist_id WHERE address = 'a4@example.net'")" = withdrawn
 
 mkdir "$t/out"
@@ -50,7 +52,9 @@ for f in "$t"/out/*.eml; do
 	addr=${row%%|*}; rest=${row#*|}; mid=${rest%%|*}; tok=${rest#*|}
 	check "$jti: Message-ID recorded" grep -q "^Message-ID: <$mid>"$'\r'"\$" "$f"
 	check "$jti: To is the artist" grep -q "^To: .*<$addr>"$'\r'"\$" "$f"
-	check "$jti: ref in the Subject" grep -Fq "[ref:$jti]" "$f"
+	ref=$(q "SELECT request_ref FROM token WHERE jti = '$jti'")
+	check "$jti: the secret reference in the Subject" grep -Fq "[ref:$ref]" "$f"
+	check "$jti: never the jti as the reference" test "$(grep -c "\[ref:$jti\]" "$f")" = 0
 	check "$jti: the token on a line of its own, twice" test "$(grep -cFx "$tok"$'\r' "$f")" = 2
 	check "$jti: CRLF line ends only" test "$(grep -c $'[^\r]$' "$f")" = 0
 done
