@@ -93,6 +93,12 @@ wait_for() {
 	done
 }
 
+# past EPOCH: the clock has gone beyond EPOCH (for wait_for, when a test
+# needs a token to expire).
+past() {
+	[ "$(date +%s)" -gt "$1" ]
+}
+
 # need_fault_hooks PROGRAM...: skip unless built with PLEDGED_TEST_HOOKS.
 # Read from the binary itself: the hooks' variable names are in it only
 # then.

@@ -5,6 +5,7 @@
 # expiry is judged at receipt; exports and terminals get no formula and no
 # control character from mail.
 . "$PLEDGED_SOURCE_DIR/tests/integration/common.bash"
+plan 32
 { base_conf; printf '[smtp]\nfrom = NoMusicForICE <pledges@example.org>\n'; } >"$t/p.conf"
 sed -i 's/^campaign = .*/&\nclock_skew = 0/' "$t/p.conf"
 ingest() { "$PLEDGED" --config "$t/p.conf" ingest "$@" 2>/dev/null; }
@@ -70,7 +71,7 @@ issued=$(date +%s) # not before the token's iat, within 2 s of it
 mail "$t/l1.eml" late@example.org "Re: phase two" "" "Done."$'\r\n\r\n'"> $tok"
 cp "$t/l1.eml" "$t/l2.eml"; sed -i 's/l1@/l2@/' "$t/l2.eml"
 touch -d "@$issued" "$t/l1.eml"
-until [ "$(date +%s)" -gt $((issued + 3)) ]; do sleep 0.2; done # expired
+wait_for 10 past $((issued + 3)) # expired
 check "received in time, read late: confirmed" test "$(ingest "$t/l1.eml")" = "$t/l1.eml: confirm phase 2 late@example.org"
 check "read from standard input now: expired" test "$("$PLEDGED" --config "$t/p.conf" ingest <"$t/l2.eml" 2>/dev/null)" = "-: reject/expired"
 

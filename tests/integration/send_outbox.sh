@@ -5,7 +5,7 @@
 # between writing a request and recording it leaves one request per
 # artist after the next run; --resend, --to, templates, exit codes.
 . "$PLEDGED_SOURCE_DIR/tests/integration/common.bash"
-plan 48
+plan 51
 need_fault_hooks "$PLEDGECTL"
 q() { sqlite3 "$t/p.db" "$1"; }
 
