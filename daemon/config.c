@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -736,6 +737,40 @@ fail:
 	return NULL;
 }
 
+/*
+ * The configuration is a regular file: /dev/zero would be read for ever
+ * and a FIFO would block.  O_NONBLOCK makes the open itself return on a
+ * FIFO; the type is then checked on the descriptor that is read.
+ */
+static FILE *
+open_regular(const char *path)
+{
+	struct stat st;
+	FILE *fp;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd == -1) {
+		fprintf(stderr, "%s: %s\n", path, strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &st) == -1) {
+		fprintf(stderr, "%s: %s\n", path, strerror(errno));
+		close(fd);
+		return NULL;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		fprintf(stderr, "%s: not a regular file\n", path);
+		close(fd);
+		return NULL;
+	}
+	if ((fp = fdopen(fd, "r")) == NULL) {
+		fprintf(stderr, "%s: %s\n", path, strerror(errno));
+		close(fd);
+	}
+	return fp;
+}
+
 enum config_status
 config_load(const char *path, struct config **out)
 {
@@ -747,10 +782,8 @@ config_load(const char *path, struct config **out)
 	enum config_status rc = CONFIG_ERR;
 
 	*out = NULL;
-	if ((fp = fopen(path, "re")) == NULL) {
-		fprintf(stderr, "%s: %s\n", path, strerror(errno));
+	if ((fp = open_regular(path)) == NULL)
 		goto out;
-	}
 	if ((buf = malloc(CONFIG_LINE_MAX + 2)) == NULL ||
 	    (p.cfg = config_new(path)) == NULL) {
 		fprintf(stderr, "%s: out of memory\n", path);
@@ -868,6 +901,25 @@ config_read_secret(const char *path, char **out)
 	}
 	if (!S_ISREG(st.st_mode)) {
 		fprintf(stderr, "%s: not a regular file\n", path);
+		goto out;
+	}
+	/*
+	 * As OpenSMTPD's secure_file: the file belongs to the user reading
+	 * it (or to root), or another user could have written it.
+	 */
+	if (st.st_uid != geteuid() && st.st_uid != 0) {
+		struct passwd *pw = getpwuid(geteuid());
+		char me[64];
+
+		if (pw != NULL)
+			snprintf(me, sizeof me, "%s", pw->pw_name);
+		else
+			snprintf(me, sizeof me, "%u", (unsigned)geteuid());
+		fprintf(stderr,
+		    "%s: belongs to uid %u, not to %s who reads it; chown %s "
+		    "%s\n",
+		    path, (unsigned)st.st_uid, me, me, path);
+		rc = CONFIG_PERM;
 		goto out;
 	}
 	if ((st.st_mode & 077) != 0) {

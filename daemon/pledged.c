@@ -15,6 +15,7 @@
 #include "pledged/ingest.h"
 #include "pledged/lock.h"
 #include "pledged/poll.h"
+#include "pledged/privs.h"
 #include "pledged/log.h"
 
 #define DEFAULT_CONFIG PLEDGED_SYSCONFDIR "/pledged/pledged.conf"
@@ -34,6 +35,12 @@ check_config(const char *path)
 
 	if ((rc = config_load(path, &cfg)) != CONFIG_OK)
 		goto out;
+	/* The files are checked as the user who will read them. */
+	if (privs_become_store_owner(cfg->store.database, "pledged", true) !=
+	    EX_OK) {
+		config_free(cfg);
+		return EX_NOPERM;
+	}
 	if (cfg->imap.present)
 		need |= CONFIG_NEED_IMAP;
 	if (cfg->smtp.present)
@@ -103,12 +110,21 @@ load(const char *path, unsigned need, struct config **cfg)
 {
 	enum config_status rc;
 
+	int ex;
+
 	if ((rc = config_load(path, cfg)) != CONFIG_OK)
 		return config_exit_code(rc);
 	if ((rc = config_require(*cfg, need)) != CONFIG_OK) {
 		config_free(*cfg);
 		*cfg = NULL;
 		return config_exit_code(rc);
+	}
+	/* Root becomes the store's owner before opening anything. */
+	if ((ex = privs_become_store_owner(
+		 (*cfg)->store.database, "pledged", false)) != EX_OK) {
+		config_free(*cfg);
+		*cfg = NULL;
+		return ex;
 	}
 	return EX_OK;
 }

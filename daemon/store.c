@@ -16,14 +16,17 @@
  * into it would be worse than stopping.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "pledged/log.h"
+#include "pledged/privs.h"
 #include "store_p.h"
 
 /* PRAGMA application_id of a pledged database: "pldg". */
@@ -300,6 +303,58 @@ out:
 	return rc;
 }
 
+/*
+ * The database, its WAL and its shared-memory file hold live tokens and
+ * personal data: never readable by other users, whatever the umask.
+ * SQLite gives the WAL and SHM files the mode of the database file, so
+ * the database is created here, O_EXCL and without following a symlink,
+ * with 0600 (0660 in a setgid directory: the group model, privs.h); an
+ * older file that others can read loses those bits.  A file of the store
+ * that belongs to another user, which this one cannot use, is named with
+ * the fix, rather than failing later with a bare "readonly database".
+ */
+static enum store_status
+store_prepare_files(const char *path, bool create)
+{
+	static const char *const suffix[] = {"", "-wal", "-shm"};
+	mode_t mode = privs_file_mode(path);
+	char name[4200], hint[8600];
+	struct stat sb;
+	int fd, n;
+
+	if (create) {
+		fd = open(path,
+		    O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+		if (fd != -1) {
+			if (fchmod(fd, mode) == -1)
+				log_warn("store: %s: chmod", path);
+			close(fd);
+		} else if (errno != EEXIST) {
+			log_warn("store: %s", path);
+			return STORE_ERR;
+		}
+	}
+	for (size_t i = 0; i < sizeof suffix / sizeof suffix[0]; i++) {
+		n = snprintf(name, sizeof name, "%s%s", path, suffix[i]);
+		if (n < 0 || (size_t)n >= sizeof name)
+			return STORE_ERR;
+		if (lstat(name, &sb) == -1)
+			continue;
+		if (geteuid() != 0 && access(name, R_OK | W_OK) == -1 &&
+		    privs_foreign_owner(name, hint, sizeof hint)) {
+			if (!create && access(name, R_OK) == 0)
+				continue; /* a reader may still read */
+			log_warnx("store: %s", hint);
+			return STORE_ERR;
+		}
+		if (sb.st_uid == geteuid() && S_ISREG(sb.st_mode) &&
+		    (sb.st_mode & 07) != 0 &&
+		    chmod(name, sb.st_mode & 07770) == -1)
+			log_warn("store: %s: chmod", name);
+	}
+	return STORE_OK;
+}
+
 enum store_status
 store_open_version(
     const char *path, bool create, int version, struct store **out)
@@ -321,6 +376,9 @@ store_open_version(
 	}
 	if (create)
 		flags |= SQLITE_OPEN_CREATE;
+	if (strcmp(path, ":memory:") != 0 &&
+	    (rc = store_prepare_files(path, create)) != STORE_OK)
+		return rc;
 	if ((st = calloc(1, sizeof(*st))) == NULL ||
 	    (st->path = strdup(path)) == NULL) {
 		log_warn("store: %s", path);
