@@ -2,6 +2,9 @@
  * pledged: reads the campaign mailbox and keeps the ledger.  This main owns
  * the options, the lock, signals and the loop; the work is in the modules.
  */
+#include <sys/stat.h>
+
+#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -17,21 +20,102 @@
 #include "pledged/poll.h"
 #include "pledged/privs.h"
 #include "pledged/log.h"
+#include "pledged/request.h"
+#include "pledged/tls.h"
+#include "pledged/token.h"
 
 #define DEFAULT_CONFIG PLEDGED_SYSCONFDIR "/pledged/pledged.conf"
 
 /*
- * --check-config: the file, then the files it names.  Every pledged command
- * needs [store] and [tokens]; [imap] only the polling ones (not ingest), so
- * it is checked only where present -- and then whole, since a half-written
- * section is a mistake whoever runs it.  Likewise [smtp] needs 'from'.
+ * The public keys must be real k4.public PASERKs: the sample's
+ * placeholders parse as a list, and would make every token "unknown-key".
+ */
+static enum config_status
+check_public_keys(const struct config *cfg)
+{
+	const struct config_list *pk = &cfg->tokens.public_keys;
+	struct token_keyring *kr = token_keyring_new();
+	enum config_status rc = CONFIG_OK;
+
+	if (kr == NULL)
+		return CONFIG_ERR;
+	for (size_t i = 0; i < pk->n; i++) {
+		if (token_keyring_add(kr, pk->items[i]) == 0)
+			continue;
+		if (strstr(pk->items[i], "REPLACE") != NULL ||
+		    strstr(pk->items[i], "AN-OLDER-KEY") != NULL)
+			fprintf(stderr,
+			    "%s:%u: [tokens] public_keys: '%s' is the "
+			    "sample's placeholder: paste the public_keys line "
+			    "that pledgectl keygen printed\n",
+			    cfg->path, cfg->line.public_keys, pk->items[i]);
+		else
+			fprintf(stderr,
+			    "%s:%u: [tokens] public_keys: '%s' is not a "
+			    "valid k4.public PASERK\n",
+			    cfg->path, cfg->line.public_keys, pk->items[i]);
+		rc = CONFIG_ERR;
+	}
+	token_keyring_free(kr);
+	return rc;
+}
+
+/* The request templates, every placeholder checked (request.h). */
+static enum config_status
+check_templates(const struct config *cfg)
+{
+	struct request_templates *t = NULL;
+	struct stat st;
+
+	if (cfg->smtp.templates == NULL)
+		return CONFIG_OK;
+	if (stat(cfg->smtp.templates, &st) == -1 || !S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "%s:%u: [smtp] templates: %s: %s\n", cfg->path,
+		    cfg->line.smtp_templates, cfg->smtp.templates,
+		    errno == ENOENT ? strerror(errno) : "not a directory");
+		return errno == ENOENT ? CONFIG_NOINPUT : CONFIG_ERR;
+	}
+	if (request_templates_load(cfg->smtp.templates, &t) != 0)
+		return CONFIG_ERR;
+	request_templates_free(t);
+	return CONFIG_OK;
+}
+
+/*
+ * A TLS mode that does not match the port's usual protocol: not an error
+ * (servers listen where they like), but the likely cause when the
+ * connection then fails, so say it now.
+ */
+static void
+check_tls_port(const struct config *cfg)
+{
+	const char *hint = tls_port_hint(
+	    "imap", cfg->imap.tls == CONFIG_TLS_IMPLICIT,
+	    cfg->imap.tls == CONFIG_TLS_STARTTLS, cfg->imap.port);
+
+	if (cfg->imap.present && hint != NULL)
+		fprintf(stderr, "%s:%u: warning: %s\n", cfg->path,
+		    cfg->line.imap_tls ? cfg->line.imap_tls
+				       : cfg->line.imap_port,
+		    hint);
+}
+
+/*
+ * --check-config: what pledged itself will use, as the user it will run
+ * as.  Every pledged command needs [store] and [tokens]; [imap] only the
+ * polling ones (not ingest), so it is checked only where present -- and
+ * then whole, since a half-written section is a mistake whoever runs it.
+ * [smtp] is pledged's only with auto_confirm = yes; otherwise it is
+ * pledgectl send's, which checks it when it runs.  Every problem is
+ * printed; the exit code is the worst: 77, then 78, then 66.
  */
 static int
 check_config(const char *path)
 {
 	struct config *cfg = NULL;
-	enum config_status rc;
+	enum config_status rc, r;
 	unsigned need = CONFIG_NEED_STORE | CONFIG_NEED_TOKENS;
+	bool smtp;
 
 	if ((rc = config_load(path, &cfg)) != CONFIG_OK)
 		goto out;
@@ -41,15 +125,23 @@ check_config(const char *path)
 		config_free(cfg);
 		return EX_NOPERM;
 	}
+	smtp = cfg->tokens.auto_confirm;
 	if (cfg->imap.present)
 		need |= CONFIG_NEED_IMAP;
-	if (cfg->smtp.present)
-		need |= CONFIG_NEED_SMTP_FROM;
-	if ((rc = config_require(cfg, need)) != CONFIG_OK)
-		goto out;
-	if ((rc = config_check_files(cfg)) != CONFIG_OK)
-		goto out;
-	printf("%s: ok\n", path);
+	if (smtp)
+		need |= CONFIG_NEED_SMTP;
+	rc = config_require(cfg, need);
+	if ((r = check_public_keys(cfg)) != CONFIG_OK && rc == CONFIG_OK)
+		rc = r;
+	r = config_check_files_for(cfg, smtp);
+	if (r == CONFIG_PERM || rc == CONFIG_OK)
+		rc = r != CONFIG_OK ? r : rc;
+	if (smtp && (r = check_templates(cfg)) != CONFIG_OK &&
+	    rc == CONFIG_OK)
+		rc = r;
+	check_tls_port(cfg);
+	if (rc == CONFIG_OK)
+		printf("%s: ok\n", path);
 out:
 	config_free(cfg);
 	return config_exit_code(rc);

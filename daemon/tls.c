@@ -197,3 +197,27 @@ out:
 		gnutls_x509_crt_deinit(crts[i]);
 	return rc;
 }
+
+const char *
+tls_port_hint(const char *proto, bool implicit, bool starttls, int port)
+{
+	(void)starttls;
+	if (strcmp(proto, "imap") == 0) {
+		if (implicit && port == 143)
+			return "port 143 is plain IMAP, upgraded with "
+			       "STARTTLS: set tls = starttls, or port = 993 "
+			       "for implicit TLS";
+		if (!implicit && port == 993)
+			return "port 993 is IMAP over implicit TLS: set tls "
+			       "= implicit, or port = 143 for STARTTLS";
+	} else {
+		if (implicit && (port == 587 || port == 25))
+			return "ports 587 and 25 speak SMTP upgraded with "
+			       "STARTTLS: set tls = starttls, or port = 465 "
+			       "for implicit TLS";
+		if (!implicit && port == 465)
+			return "port 465 is SMTP over implicit TLS: set tls "
+			       "= implicit, or port = 587 for STARTTLS";
+	}
+	return NULL;
+}
