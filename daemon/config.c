@@ -990,7 +990,8 @@ read_secret(const char *ctx, const char *path, char **out)
 		if ((r = read(fd, buf + len, cap - len)) == -1) {
 			if (errno == EINTR)
 				continue;
-			fprintf(stderr, "%s%s: %s\n", ctx, path, strerror(errno));
+			fprintf(
+			    stderr, "%s%s: %s\n", ctx, path, strerror(errno));
 			goto out;
 		}
 		if (r == 0)
@@ -1005,8 +1006,8 @@ read_secret(const char *ctx, const char *path, char **out)
 	while (len > 0 && (buf[len - 1] == '\r' || buf[len - 1] == '\n'))
 		buf[--len] = '\0';
 	if (len > CONFIG_SECRET_MAX) {
-		fprintf(stderr, "%s%s: first line longer than %d bytes\n", ctx, path,
-		    CONFIG_SECRET_MAX);
+		fprintf(stderr, "%s%s: first line longer than %d bytes\n", ctx,
+		    path, CONFIG_SECRET_MAX);
 		goto out;
 	}
 	if (memchr(buf, '\0', len) != NULL) {
@@ -1090,8 +1091,8 @@ check_secret(const struct config *cfg, unsigned line, const char *what,
 }
 
 static enum config_status
-check_readable(const struct config *cfg, unsigned line, const char *what,
-    const char *path)
+check_readable(
+    const struct config *cfg, unsigned line, const char *what, const char *path)
 {
 	struct stat st;
 	char ctx[512];
@@ -1105,7 +1106,8 @@ check_readable(const struct config *cfg, unsigned line, const char *what,
 		e = errno;
 		fprintf(stderr, "%s%s: %s\n", ctx, path, strerror(e));
 		return e == ENOENT ? CONFIG_NOINPUT
-				   : e == EACCES ? CONFIG_PERM : CONFIG_ERR;
+		    : e == EACCES  ? CONFIG_PERM
+				   : CONFIG_ERR;
 	}
 	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
 		fprintf(stderr, "%s%s: not a regular file\n", ctx, path);
@@ -1126,21 +1128,24 @@ enum config_status
 config_check_files_for(const struct config *cfg, bool smtp)
 {
 	enum config_status rc = CONFIG_OK;
-	rc = worst(rc, check_secret(cfg, cfg->line.imap_password_file,
-			   "[imap] password_file", cfg->imap.password_file,
-			   NULL));
+	rc = worst(rc,
+	    check_secret(cfg, cfg->line.imap_password_file,
+		"[imap] password_file", cfg->imap.password_file, NULL));
 	if (smtp)
-		rc = worst(rc, check_secret(cfg, cfg->line.smtp_password_file,
-				   "[smtp] password_file",
-				   cfg->smtp.password_file, NULL));
-	rc = worst(rc, check_secret(cfg, cfg->line.secret_key_file,
-			   "[tokens] secret_key_file",
-			   cfg->tokens.secret_key_file, "k4.secret"));
-	rc = worst(rc, check_readable(cfg, cfg->line.imap_ca_file,
-			   "[imap] ca_file", cfg->imap.ca_file));
+		rc = worst(rc,
+		    check_secret(cfg, cfg->line.smtp_password_file,
+			"[smtp] password_file", cfg->smtp.password_file, NULL));
+	rc = worst(rc,
+	    check_secret(cfg, cfg->line.secret_key_file,
+		"[tokens] secret_key_file", cfg->tokens.secret_key_file,
+		"k4.secret"));
+	rc = worst(rc,
+	    check_readable(cfg, cfg->line.imap_ca_file, "[imap] ca_file",
+		cfg->imap.ca_file));
 	if (smtp)
-		rc = worst(rc, check_readable(cfg, cfg->line.smtp_ca_file,
-				   "[smtp] ca_file", cfg->smtp.ca_file));
+		rc = worst(rc,
+		    check_readable(cfg, cfg->line.smtp_ca_file,
+			"[smtp] ca_file", cfg->smtp.ca_file));
 	return rc;
 }
 

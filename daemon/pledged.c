@@ -89,9 +89,9 @@ check_templates(const struct config *cfg)
 static void
 check_tls_port(const struct config *cfg)
 {
-	const char *hint = tls_port_hint(
-	    "imap", cfg->imap.tls == CONFIG_TLS_IMPLICIT,
-	    cfg->imap.tls == CONFIG_TLS_STARTTLS, cfg->imap.port);
+	const char *hint =
+	    tls_port_hint("imap", cfg->imap.tls == CONFIG_TLS_IMPLICIT,
+		cfg->imap.tls == CONFIG_TLS_STARTTLS, cfg->imap.port);
 
 	if (cfg->imap.present && hint != NULL)
 		fprintf(stderr, "%s:%u: warning: %s\n", cfg->path,
@@ -136,8 +136,7 @@ check_config(const char *path)
 	r = config_check_files_for(cfg, smtp);
 	if (r == CONFIG_PERM || rc == CONFIG_OK)
 		rc = r != CONFIG_OK ? r : rc;
-	if (smtp && (r = check_templates(cfg)) != CONFIG_OK &&
-	    rc == CONFIG_OK)
+	if (smtp && (r = check_templates(cfg)) != CONFIG_OK && rc == CONFIG_OK)
 		rc = r;
 	check_tls_port(cfg);
 	if (rc == CONFIG_OK)
@@ -151,7 +150,8 @@ static void
 usage(FILE *fp)
 {
 	fprintf(fp,
-	    "usage: pledged [--config FILE] [--once] [--dry-run] [--verbose]\n"
+	    "usage: pledged [--config FILE] [--once] [--dry-run] [-d] "
+	    "[--verbose]\n"
 	    "       pledged [--config FILE] [--dry-run] ingest [FILE...]\n"
 	    "       pledged [--config FILE] --check-config\n"
 	    "       pledged --help | --version\n\n"
@@ -161,6 +161,8 @@ usage(FILE *fp)
 	    "  -n, --dry-run      decide and print; change neither store nor "
 	    "server\n"
 	    "  -C, --check-config validate the configuration and its files\n"
+	    "  -d, --foreground   log to standard error, whatever [daemon] "
+	    "log says\n"
 	    "  -v, --verbose      log debugging detail\n"
 	    "  -h, --help         this help\n"
 	    "  -V, --version      print the version\n",
@@ -238,8 +240,15 @@ take_lock(const struct config *cfg, int *fd)
 
 struct opts {
 	const char *config_path;
-	bool once, dry_run, verbose;
+	bool once, dry_run, verbose, foreground;
 };
+
+/* -d: standard error whatever [daemon] log says, as smtpd -d does. */
+static enum log_dest
+log_dest(const struct opts *o, const struct config *cfg)
+{
+	return o->foreground ? LOG_TO_STDERR : cfg->daemon.log;
+}
 
 static int
 run_ingest(const struct opts *o, char **files, int n)
@@ -276,7 +285,7 @@ run_imap(const struct opts *o)
 
 	if ((rc = load(o->config_path, need, &cfg)) != EX_OK)
 		return rc;
-	log_init("pledged", cfg->daemon.log, o->verbose);
+	log_init("pledged", log_dest(o, cfg), o->verbose);
 	if (!o->dry_run && (rc = take_lock(cfg, &lockfd)) != EX_OK)
 		goto out;
 	for (;;) {
@@ -304,7 +313,7 @@ run_imap(const struct opts *o)
 		config_free(cfg);
 		cfg = fresh;
 		fresh = NULL;
-		log_init("pledged", cfg->daemon.log, o->verbose);
+		log_init("pledged", log_dest(o, cfg), o->verbose);
 		log_info("configuration reloaded");
 	}
 	if (!o->once && !o->dry_run && rc == EX_OK)
@@ -325,16 +334,17 @@ main(int argc, char **argv)
 	    {"dry-run", no_argument, NULL, 'n'},
 	    {"check-config", no_argument, NULL, 'C'},
 	    {"verbose", no_argument, NULL, 'v'},
+	    {"foreground", no_argument, NULL, 'd'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0},
 	};
-	struct opts o = {DEFAULT_CONFIG, false, false, false};
+	struct opts o = {DEFAULT_CONFIG, false, false, false, false};
 	bool check = false;
 	int ch;
 
 	log_init("pledged", LOG_TO_STDERR, false);
-	while ((ch = getopt_long(argc, argv, "+c:1nCvhV", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "+c:1nCvdhV", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			o.config_path = optarg;
@@ -350,6 +360,9 @@ main(int argc, char **argv)
 			break;
 		case 'v':
 			o.verbose = true;
+			break;
+		case 'd':
+			o.foreground = true;
 			break;
 		case 'h':
 			usage(stdout);

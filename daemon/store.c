@@ -247,7 +247,7 @@ migrate(struct store *st, int to)
 	if ((rc = check_identity(st, version)) != STORE_OK)
 		return rc;
 	/* Only now: WAL is persistent, and not ours to set on a stranger. */
-	if ((rc = set_wal(st)) != STORE_OK)
+	if (!st->memory && (rc = set_wal(st)) != STORE_OK)
 		return rc;
 	/* Views may use any table of the latest schema: only then. */
 	if (to == store_sql_latest && version >= 1 &&
@@ -355,6 +355,101 @@ store_prepare_files(const char *path, bool create)
 	return STORE_OK;
 }
 
+/* Settings and schema of a freshly opened connection. */
+static enum store_status
+store_setup(struct store *st, int version)
+{
+	enum store_status rc;
+	int r;
+
+	sqlite3_extended_result_codes(st->db, 1);
+	if ((r = sqlite3_busy_timeout(st->db, STORE_BUSY_TIMEOUT_MS)) !=
+	    SQLITE_OK)
+		return store_fail(st, r, "busy_timeout");
+	/*
+	 * synchronous = FULL: a commit is on disk before the caller flags
+	 * or moves the messages on the server, even across a power cut.
+	 */
+	if ((rc = exec(st,
+		 "PRAGMA foreign_keys = ON;"
+		 " PRAGMA synchronous = FULL",
+		 "pragma")) != STORE_OK)
+		return rc;
+	return migrate(st, version);
+}
+
+/* Copy the database at 'path' into st's in-memory one. */
+static enum store_status
+store_copy_in(struct store *st, const char *path)
+{
+	sqlite3 *disk = NULL;
+	sqlite3_backup *b;
+	enum store_status rc = STORE_ERR;
+	int r;
+
+	r = sqlite3_open_v2(
+	    path, &disk, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL);
+	if (r != SQLITE_OK) {
+		log_warnx("store: %s: %s", path,
+		    disk != NULL ? sqlite3_errmsg(disk) : sqlite3_errstr(r));
+		goto out;
+	}
+	sqlite3_busy_timeout(disk, STORE_BUSY_TIMEOUT_MS);
+	if ((b = sqlite3_backup_init(st->db, "main", disk, "main")) == NULL) {
+		store_fail(st, sqlite3_errcode(st->db), "copy");
+		goto out;
+	}
+	r = sqlite3_backup_step(b, -1);
+	sqlite3_backup_finish(b);
+	if (r != SQLITE_DONE) {
+		log_warnx("store: %s: copy: %s", path, sqlite3_errstr(r));
+		goto out;
+	}
+	rc = STORE_OK;
+out:
+	sqlite3_close(disk);
+	return rc;
+}
+
+enum store_status
+store_open_preview(const char *path, struct store **out)
+{
+	struct store *st = NULL;
+	enum store_status rc = STORE_ERR;
+	struct stat sb;
+	int r;
+
+	*out = NULL;
+	if ((st = calloc(1, sizeof(*st))) == NULL ||
+	    (st->path = strdup(path)) == NULL) {
+		log_warn("store: %s", path);
+		goto out;
+	}
+	st->memory = true;
+	r = sqlite3_open_v2(":memory:", &st->db,
+	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+	    NULL);
+	if (r != SQLITE_OK) {
+		log_warnx("store: memory: %s", sqlite3_errstr(r));
+		goto out;
+	}
+	if (stat(path, &sb) == 0) {
+		if ((rc = store_copy_in(st, path)) != STORE_OK)
+			goto out;
+		log_debug("store: %s: dry run on a copy in memory", path);
+	} else
+		log_info("store: %s: no database yet: the dry run decides "
+			 "against an empty one in memory",
+		    path);
+	if ((rc = store_setup(st, store_sql_latest)) != STORE_OK)
+		goto out;
+	*out = st;
+	st = NULL;
+out:
+	store_close(st);
+	return rc;
+}
+
 enum store_status
 store_open_version(
     const char *path, bool create, int version, struct store **out)
@@ -392,22 +487,7 @@ store_open_version(
 		rc = store_fail(st, r, "open");
 		goto out;
 	}
-	sqlite3_extended_result_codes(st->db, 1);
-	if ((r = sqlite3_busy_timeout(st->db, STORE_BUSY_TIMEOUT_MS)) !=
-	    SQLITE_OK) {
-		rc = store_fail(st, r, "busy_timeout");
-		goto out;
-	}
-	/*
-	 * synchronous = FULL: a commit is on disk before the caller flags
-	 * or moves the messages on the server, even across a power cut.
-	 */
-	if ((rc = exec(st,
-		 "PRAGMA foreign_keys = ON;"
-		 " PRAGMA synchronous = FULL",
-		 "pragma")) != STORE_OK)
-		goto out;
-	if ((rc = migrate(st, version)) != STORE_OK)
+	if ((rc = store_setup(st, version)) != STORE_OK)
 		goto out;
 	*out = st;
 	st = NULL;

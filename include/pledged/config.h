@@ -41,7 +41,7 @@
 enum config_status {
 	CONFIG_OK = 0,
 	CONFIG_ERR, /* syntax, value, missing key or unreadable file: EX_CONFIG */
-	CONFIG_PERM, /* a secret file group/other can access, or that
+	CONFIG_PERM,	/* a secret file group/other can access, or that
 			belongs to another user, or that we may not read:
 			EX_NOPERM */
 	CONFIG_NOINPUT, /* a file named (or the configuration itself) does
@@ -201,8 +201,7 @@ void config_secret_free(char *secret);
  */
 enum config_status config_check_files(const struct config *cfg);
 /* The same, leaving out the [smtp] files unless 'smtp'. */
-enum config_status config_check_files_for(
-    const struct config *cfg, bool smtp);
+enum config_status config_check_files_for(const struct config *cfg, bool smtp);
 
 /* Free a config and all it owns; NULL is a no-op. */
 void config_free(struct config *cfg);

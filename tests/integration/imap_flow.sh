@@ -43,4 +43,12 @@ out=$("$PLEDGED" --config "$t/p.conf" --once --dry-run 2>/dev/null)
 check "dry-run prints the decision" grep -q "pledge late@artists.example" <<<"$out"
 check "dry-run records nothing" test "$(sql .dump | md5sum)" = "$dump"
 check "dry-run flags nothing" test "$(uids_with INBOX '$Pledged' | wc -l)" = "$n"
+# Without a database (day one), with log = syslog: an empty store in
+# memory, the whole mailbox decided, the summary on the terminal.
+sed -e "s#^database = .*#database = $t/none.db#" -e "s#^log = .*#log = syslog#" "$t/p.conf" >"$t/none.conf"
+rc=0; out=$("$PLEDGED" --config "$t/none.conf" --once --dry-run 2>/dev/null) || rc=$?
+check "dry-run without a database: 0" test "$rc" = 0
+check "dry-run without a database: every message decided" grep -q "pledge late@artists.example" <<<"$out"
+check "dry-run without a database: the summary on standard output" grep -q "^dry run: INBOX: $((n + 1)) new: " <<<"$out"
+check "dry-run without a database: none created" test ! -e "$t/none.db"
 finish
