@@ -60,6 +60,7 @@ enum kind {
 	K_STR_REQ,  /* char *; must not be empty (it has a default) */
 	K_FROM,	    /* char *; must hold an addr-spec */
 	K_INT,	    /* int in [min, max] */
+	K_DURATION, /* int seconds in [min, max]; s, m, h or d suffix */
 	K_SIZE,	    /* size_t in [min, max], optional K/M/G suffix */
 	K_BOOL,	    /* bool: yes | no */
 	K_TLS,	    /* enum config_tls */
@@ -124,6 +125,8 @@ static const struct key keys[] = {
 	{ SEC_DAEMON, "idle", K_BOOL, F(daemon.idle), 0, 0 },
 	{ SEC_DAEMON, "lock_file", K_STR_REQ, F(daemon.lock_file), 0, 0 },
 	{ SEC_DAEMON, "log", K_LOG, F(daemon.log), 0, 0 },
+	{ SEC_DAEMON, "fail_after", K_DURATION, F(daemon.fail_after),
+	    0, 30 * 86400 },
 
 	{ SEC_SMTP, "host", K_STR, F(smtp.host), 0, 0 },
 	{ SEC_SMTP, "port", K_INT, F(smtp.port), 1, 65535 },
@@ -279,6 +282,43 @@ parse_ll(const char *s, long long *v)
 	return 0;
 }
 
+/* A duration: a decimal integer of seconds, or with s, m, h or d. */
+static int
+parse_duration(const char *s, long long *v)
+{
+	char buf[32];
+	size_t n = strlen(s);
+	long long mult = 1;
+
+	if (n == 0 || n >= sizeof buf)
+		return -1;
+	memcpy(buf, s, n + 1);
+	switch (buf[n - 1]) {
+	case 's':
+		break;
+	case 'm':
+		mult = 60;
+		break;
+	case 'h':
+		mult = 3600;
+		break;
+	case 'd':
+		mult = 86400;
+		break;
+	default:
+		mult = 0;
+		break;
+	}
+	if (mult != 0)
+		buf[n - 1] = '\0';
+	else
+		mult = 1;
+	if (parse_ll(buf, v) == -1)
+		return -1;
+	*v = *v > LLONG_MAX / mult ? LLONG_MAX : *v * mult;
+	return 0;
+}
+
 /* A size: a decimal integer with an optional K, M or G (x1024^n). */
 static int
 parse_size(const char *s, long long *v)
@@ -407,15 +447,20 @@ set_value(struct parser *p, const struct key *k, char *value)
 		return set_string(f, value);
 	case K_INT:
 	case K_SIZE:
+	case K_DURATION:
 		if (*value == '\0') {
 			perr(p, "%s: a value is required", k->name);
 			return 0;
 		}
 		if ((k->kind == K_INT ? parse_ll(value, &v)
-				      : parse_size(value, &v)) == -1) {
+			    : k->kind == K_SIZE
+			    ? parse_size(value, &v)
+			    : parse_duration(value, &v)) == -1) {
 			perr(p, "%s: '%s' is not a number%s", k->name, value,
 			    k->kind == K_SIZE ? " (with an optional K, M or G)"
-					      : "");
+				: k->kind == K_DURATION
+				? " of seconds (or with m, h, d)"
+				: "");
 			return 0;
 		}
 		if (v < k->min || v > k->max) {
@@ -423,7 +468,7 @@ set_value(struct parser *p, const struct key *k, char *value)
 			    k->name, value, k->min, k->max);
 			return 0;
 		}
-		if (k->kind == K_INT)
+		if (k->kind == K_INT || k->kind == K_DURATION)
 			*(int *)f = (int)v;
 		else
 			*(size_t *)f = (size_t)v;
@@ -722,6 +767,7 @@ config_new(const char *path)
 	cfg->daemon.poll_interval = 60;
 	cfg->daemon.idle = true;
 	cfg->daemon.log = LOG_TO_SYSLOG;
+	cfg->daemon.fail_after = 3600;
 	cfg->smtp.port = 587;
 	cfg->smtp.tls = CONFIG_TLS_STARTTLS;
 	cfg->smtp.rate_per_minute = 30;

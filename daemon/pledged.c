@@ -12,9 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
+#include <time.h>
 
 #include "pledged/config.h"
 #include "pledged/engine.h"
+#include "pledged/failstate.h"
 #include "pledged/ingest.h"
 #include "pledged/lock.h"
 #include "pledged/poll.h"
@@ -319,6 +321,11 @@ run_imap(const struct opts *o)
 	if (!o->once && !o->dry_run && rc == EX_OK)
 		log_info("stopped");
 out:
+	/* cron and the timer: a 75 that lasts is an error (failstate.h). */
+	if (o->once && !o->dry_run && cfg != NULL)
+		rc = failstate_note(cfg->store.database, rc,
+		    cfg->daemon.fail_after, time(NULL),
+		    log_dest(o, cfg) == LOG_TO_SYSLOG);
 	engine_close(e);
 	lock_release(lockfd);
 	config_free(cfg);

@@ -112,6 +112,9 @@ struct config {
 		bool idle;
 		char *lock_file;
 		enum log_dest log;
+		/* Extension: seconds of repeated temporary failures (exit
+		 * 75) after which --once exits 69 instead; 0: never. */
+		int fail_after;
 	} daemon;
 	struct {
 		bool present;

@@ -36,6 +36,22 @@ rc=0; "$PLEDGED" --config "$t/p.conf" --once 2>"$t/log2" || rc=$?
 check "second --once exits 0" test "$rc" = 0
 check "second --once changes nothing" test "$(sql .dump | md5sum)" = "$dump"
 
+# A temporary failure that lasts: the lock held for longer than
+# fail_after (the state file says since two hours) turns 75 into 69, with
+# a line for cron's mail; a successful run clears the state.
+exec 9>"$t/lock"; flock 9
+rc=0; "$PLEDGED" --config "$t/p.conf" --once 2>"$t/err" || rc=$?
+check "lock held: 75" test "$rc" = 75
+check "lock held: the start of the failures recorded" test -s "$t/p.db-tempfail"
+echo $(( $(date +%s) - 7200 )) >"$t/p.db-tempfail"
+rc=0; "$PLEDGED" --config "$t/p.conf" --once 2>"$t/err" || rc=$?
+check "lock held for two hours: 69" test "$rc" = 69
+check "lock held for two hours: says since when" grep -q "every run has failed temporarily (exit 75) since .*, 120 minutes, longer than fail_after (3600 s)" "$t/err"
+exec 9>&-
+rc=0; "$PLEDGED" --config "$t/p.conf" --once 2>"$t/err" || rc=$?
+check "lock free again: 0" test "$rc" = 0
+check "a successful run clears the state" test ! -e "$t/p.db-tempfail"
+
 # Dry run over new mail: printed, not recorded, not flagged.
 printf 'From: late@artists.example\r\nSubject: I pledge\r\nMessage-ID: <late@x>\r\n\r\nin\r\n' >"$t/late.eml"
 deliver "$t/late.eml"
