@@ -45,9 +45,11 @@ expect() { # path under the staging root, test(1) flag
 
 expect /usr/sbin/pledged -x
 expect /usr/bin/pledgectl -x
-expect /usr/share/man/man8/pledged.8 -f
-expect /usr/share/man/man1/pledgectl.1 -f
-expect /usr/share/man/man5/pledged.conf.5 -f
+expect /usr/share/man/man8/pledged.8.gz -f
+expect /usr/share/man/man1/pledgectl.1.gz -f
+expect /usr/share/man/man5/pledged.conf.5.gz -f
+expect /usr/share/doc/pledged/copyright -f
+expect /usr/share/doc/pledged/changelog.gz -f
 expect /usr/lib/systemd/system/pledged.service -f
 expect /usr/lib/systemd/system/pledged-once.service -f
 expect /usr/lib/systemd/system/pledged.timer -f
@@ -56,7 +58,7 @@ expect /etc/pledged/pledged.conf.sample -f
 expect /usr/share/doc/pledged/examples/cron.d-pledged -f
 # Every file of sql/ (schema, migrations, views), wherever it sits.
 if [ -d "$src/sql" ]; then
-	(cd "$src/sql" && find . -type f ! -name '.*' | sort) >"$tmp/sql"
+	(cd "$src/sql" && find . -type f ! -name '.*' ! -name README | sort) >"$tmp/sql"
 	while read -r f; do
 		expect "/usr/share/pledged/sql/${f#./}" -f
 	done <"$tmp/sql"
@@ -97,10 +99,12 @@ for prog in usr/sbin/pledged usr/bin/pledgectl; do
 	fi
 done
 
-# The installed pages are the ones that render cleanly.
+# The installed pages (compressed, as Debian wants) are the ones that
+# render cleanly.
 for page in man8/pledged.8 man1/pledgectl.1 man5/pledged.conf.5; do
 	checked=$((checked + 1))
-	if cmp -s "$root/usr/share/man/$page" "$src/contrib/man/${page#*/}"; then
+	if zcat "$root/usr/share/man/$page.gz" 2>/dev/null |
+	    cmp -s - "$src/contrib/man/${page#*/}"; then
 		echo "ok   /usr/share/man/$page is contrib/man/${page#*/}"
 	else
 		echo "FAIL /usr/share/man/$page differs from the source"
