@@ -501,8 +501,8 @@ refresh_capabilities(struct imap_conn *c)
 static void
 imap_port_hint(const struct imap_params *p)
 {
-	const char *hint = tls_port_hint("imap", p->tls == IMAP_TLS_IMPLICIT,
-	    p->tls == IMAP_TLS_STARTTLS, p->port);
+	const char *hint =
+	    tls_port_hint("imap", p->tls == IMAP_TLS_IMPLICIT, p->port, true);
 
 	if (hint != NULL)
 		log_warnx("imap: %s: %s", p->host, hint);

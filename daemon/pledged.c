@@ -91,9 +91,8 @@ check_templates(const struct config *cfg)
 static void
 check_tls_port(const struct config *cfg)
 {
-	const char *hint =
-	    tls_port_hint("imap", cfg->imap.tls == CONFIG_TLS_IMPLICIT,
-		cfg->imap.tls == CONFIG_TLS_STARTTLS, cfg->imap.port);
+	const char *hint = tls_port_hint("imap",
+	    cfg->imap.tls == CONFIG_TLS_IMPLICIT, cfg->imap.port, false);
 
 	if (cfg->imap.present && hint != NULL)
 		fprintf(stderr, "%s:%u: warning: %s\n", cfg->path,

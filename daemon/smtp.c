@@ -239,8 +239,8 @@ smtp_open(
 			    o->tls == CONFIG_TLS_IMPLICIT ? " with TLS" : "",
 			    mailsmtp_strerror(r));
 		log_warnx("smtp: %s", why != NULL ? why : o->host);
-		hint = tls_port_hint("smtp", o->tls == CONFIG_TLS_IMPLICIT,
-		    o->tls == CONFIG_TLS_STARTTLS, o->port);
+		hint = tls_port_hint(
+		    "smtp", o->tls == CONFIG_TLS_IMPLICIT, o->port, true);
 		if (hint != NULL) {
 			log_warnx("smtp: %s: %s", o->host, hint);
 			if (why != NULL && strlen(why) + 3 < whylen)
