@@ -309,7 +309,8 @@ out:
  * SQLite gives the WAL and SHM files the mode of the database file, so
  * the database is created here, O_EXCL and without following a symlink,
  * with 0600 (0660 in a setgid directory: the group model, privs.h); an
- * older file that others can read loses those bits.  A file of the store
+ * older file that others can read loses those bits, and in a setgid
+ * directory gets the group's 0660.  A file of the store
  * that belongs to another user, which this one cannot use, is named with
  * the fix, rather than failing later with a bare "readonly database".
  */
@@ -317,7 +318,7 @@ static enum store_status
 store_prepare_files(const char *path, bool create)
 {
 	static const char *const suffix[] = {"", "-wal", "-shm"};
-	mode_t mode = privs_file_mode(path);
+	mode_t mode = privs_file_mode(path), want;
 	char name[4200], hint[8600];
 	struct stat sb;
 	int fd, n;
@@ -347,9 +348,11 @@ store_prepare_files(const char *path, bool create)
 			log_warnx("store: %s", hint);
 			return STORE_ERR;
 		}
+		/* In the group's directory, the group's mode (an upgrade
+		 * from a 0644 file); elsewhere, only the others' bits go. */
+		want = mode == 0660 ? 0660 : (sb.st_mode & 07770);
 		if (sb.st_uid == geteuid() && S_ISREG(sb.st_mode) &&
-		    (sb.st_mode & 07) != 0 &&
-		    chmod(name, sb.st_mode & 07770) == -1)
+		    (sb.st_mode & 07777) != want && chmod(name, want) == -1)
 			log_warn("store: %s: chmod", name);
 	}
 	return STORE_OK;

@@ -56,6 +56,12 @@ chmod 0644 "$t/var/p.db"
 runuser -u nobody -- "$PLEDGECTL" --config "$t/p.conf" stats >/dev/null 2>&1
 check "an old 0644 database loses the bit for others" test "$(mode_owner "$t/var/p.db")" = "640 nobody"
 
+# An upgrade: a 0644 database in a directory made setgid since becomes
+# the group's 0660.
+chmod 0644 "$t/shared/p.db"
+"$PLEDGECTL" --config "$t/g.conf" stats >/dev/null 2>&1
+check "an old 0644 database in the group's directory becomes 0660" test "$(mode_owner "$t/shared/p.db")" = "660 nobody"
+
 # A lock that belongs to root: named with the fix, not held by others.
 install -d -m 0755 "$t/rootvar"
 sed -e "s#^database = .*#database = $t/rootvar/p.db#" \
