@@ -521,6 +521,9 @@ poll_daemon(struct engine *e, const struct config *cfg,
 			continue;
 		}
 		backoff = 0;
+		/* A signal that came during the pass: IDLE would not see it. */
+		if (*stop || *reload)
+			break;
 		if (cfg->daemon.idle && imap_has_idle(c)) {
 			/* Any IDLE trouble: reconnect, then search again. */
 			if (idle(c) != IMAP_OK) {
