@@ -6,8 +6,12 @@
  *
  * No external assets, no script: the page must render the same from a
  * file, a web server or an email attachment, and must not call home.
- * Every text from mail is HTML-escaped.  The file is written as FILE.tmp,
- * synced, and renamed over FILE, so a web server never serves half a page.
+ * Every text from mail is HTML-escaped.  The file is written to a new
+ * temporary beside FILE (FILE.XXXXXX, created O_EXCL by mkostemp, so a
+ * symlink or file planted there is never followed nor truncated), synced,
+ * and renamed over FILE, so a web server never serves half a page and a
+ * symlink at FILE is replaced, not followed.  Its mode is 0666 less the
+ * umask, as for any file the user writes.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
@@ -463,17 +468,27 @@ cmd_report(int argc, char **argv, const char *config_path)
 	}
 	if ((rc = cmd_open_reader(config_path, &cfg, &st)) != EX_OK)
 		goto done;
-	if (asprintf(&tmp, "%s.tmp", out) < 0) {
+	if (asprintf(&tmp, "%s.XXXXXX", out) < 0) {
 		tmp = NULL;
 		rc = EX_OSERR;
 		goto done;
 	}
 	rc = EX_CANTCREAT;
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) ==
-	    -1) {
+	if ((fd = mkostemp(tmp, O_CLOEXEC)) == -1) {
 		fprintf(stderr, "pledgectl: report: %s: %s\n", tmp,
 		    strerror(errno));
+		free(tmp);
+		tmp = NULL; /* nothing of ours to unlink */
 		goto done;
+	}
+	{
+		mode_t um = umask(0);
+		umask(um);
+		if (fchmod(fd, 0666 & ~um) == -1) {
+			fprintf(stderr, "pledgectl: report: %s: %s\n", tmp,
+			    strerror(errno));
+			goto done;
+		}
 	}
 	if ((fp = fdopen(fd, "w")) == NULL) {
 		fprintf(stderr, "pledgectl: report: %s: %s\n", tmp,

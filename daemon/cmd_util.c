@@ -13,6 +13,7 @@
 
 #include "pledged/cmd.h"
 #include "pledged/config.h"
+#include "pledged/privs.h"
 #include "pledged/store.h"
 #include "pledged/token.h"
 
@@ -106,6 +107,19 @@ cmd_load_config(const char *path, unsigned need, struct config **out)
 		config_free(*out);
 		*out = NULL;
 		return config_exit_code(st);
+	}
+	/*
+	 * Root becomes the store's owner before opening anything, so that
+	 * no database, WAL or SHM file of the store ever belongs to root.
+	 */
+	if ((need & CONFIG_NEED_STORE) != 0) {
+		int rc = privs_become_store_owner(
+		    (*out)->store.database, "pledgectl", false);
+		if (rc != EX_OK) {
+			config_free(*out);
+			*out = NULL;
+			return rc;
+		}
 	}
 	return EX_OK;
 }

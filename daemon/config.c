@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -59,6 +60,7 @@ enum kind {
 	K_STR_REQ,  /* char *; must not be empty (it has a default) */
 	K_FROM,	    /* char *; must hold an addr-spec */
 	K_INT,	    /* int in [min, max] */
+	K_DURATION, /* int seconds in [min, max]; s, m, h or d suffix */
 	K_SIZE,	    /* size_t in [min, max], optional K/M/G suffix */
 	K_BOOL,	    /* bool: yes | no */
 	K_TLS,	    /* enum config_tls */
@@ -123,6 +125,8 @@ static const struct key keys[] = {
 	{ SEC_DAEMON, "idle", K_BOOL, F(daemon.idle), 0, 0 },
 	{ SEC_DAEMON, "lock_file", K_STR_REQ, F(daemon.lock_file), 0, 0 },
 	{ SEC_DAEMON, "log", K_LOG, F(daemon.log), 0, 0 },
+	{ SEC_DAEMON, "fail_after", K_DURATION, F(daemon.fail_after),
+	    0, 30 * 86400 },
 
 	{ SEC_SMTP, "host", K_STR, F(smtp.host), 0, 0 },
 	{ SEC_SMTP, "port", K_INT, F(smtp.port), 1, 65535 },
@@ -278,6 +282,43 @@ parse_ll(const char *s, long long *v)
 	return 0;
 }
 
+/* A duration: a decimal integer of seconds, or with s, m, h or d. */
+static int
+parse_duration(const char *s, long long *v)
+{
+	char buf[32];
+	size_t n = strlen(s);
+	long long mult = 1;
+
+	if (n == 0 || n >= sizeof buf)
+		return -1;
+	memcpy(buf, s, n + 1);
+	switch (buf[n - 1]) {
+	case 's':
+		break;
+	case 'm':
+		mult = 60;
+		break;
+	case 'h':
+		mult = 3600;
+		break;
+	case 'd':
+		mult = 86400;
+		break;
+	default:
+		mult = 0;
+		break;
+	}
+	if (mult != 0)
+		buf[n - 1] = '\0';
+	else
+		mult = 1;
+	if (parse_ll(buf, v) == -1)
+		return -1;
+	*v = *v > LLONG_MAX / mult ? LLONG_MAX : *v * mult;
+	return 0;
+}
+
 /* A size: a decimal integer with an optional K, M or G (x1024^n). */
 static int
 parse_size(const char *s, long long *v)
@@ -406,15 +447,20 @@ set_value(struct parser *p, const struct key *k, char *value)
 		return set_string(f, value);
 	case K_INT:
 	case K_SIZE:
+	case K_DURATION:
 		if (*value == '\0') {
 			perr(p, "%s: a value is required", k->name);
 			return 0;
 		}
 		if ((k->kind == K_INT ? parse_ll(value, &v)
-				      : parse_size(value, &v)) == -1) {
+			    : k->kind == K_SIZE
+			    ? parse_size(value, &v)
+			    : parse_duration(value, &v)) == -1) {
 			perr(p, "%s: '%s' is not a number%s", k->name, value,
 			    k->kind == K_SIZE ? " (with an optional K, M or G)"
-					      : "");
+				: k->kind == K_DURATION
+				? " of seconds (or with m, h, d)"
+				: "");
 			return 0;
 		}
 		if (v < k->min || v > k->max) {
@@ -422,7 +468,7 @@ set_value(struct parser *p, const struct key *k, char *value)
 			    k->name, value, k->min, k->max);
 			return 0;
 		}
-		if (k->kind == K_INT)
+		if (k->kind == K_INT || k->kind == K_DURATION)
 			*(int *)f = (int)v;
 		else
 			*(size_t *)f = (size_t)v;
@@ -678,6 +724,19 @@ check_cross(struct parser *p)
 	if (p->key_line[key_find(SEC_SMTP, "port") - keys] == 0)
 		cfg->smtp.port = smtp_default_port(cfg->smtp.tls);
 
+	/*
+	 * Without authserv_id no Authentication-Results header is trusted,
+	 * so require_dmarc would hold every pledge for review, silently.
+	 */
+	k = key_find(SEC_TOKENS, "require_dmarc");
+	if (cfg->tokens.require_dmarc && cfg->imap.authserv_id == NULL) {
+		p->line = p->key_line[k - keys];
+		perr(p,
+		    "require_dmarc = yes needs [imap] authserv_id (the id "
+		    "your mail server writes in Authentication-Results); "
+		    "without it every pledge would be held for review");
+	}
+
 	k = key_find(SEC_TOKENS, "auto_confirm");
 	if (cfg->tokens.auto_confirm && cfg->tokens.secret_key_file == NULL) {
 		p->line = p->key_line[k - keys];
@@ -708,6 +767,7 @@ config_new(const char *path)
 	cfg->daemon.poll_interval = 60;
 	cfg->daemon.idle = true;
 	cfg->daemon.log = LOG_TO_SYSLOG;
+	cfg->daemon.fail_after = 3600;
 	cfg->smtp.port = 587;
 	cfg->smtp.tls = CONFIG_TLS_STARTTLS;
 	cfg->smtp.rate_per_minute = 30;
@@ -736,6 +796,67 @@ fail:
 	return NULL;
 }
 
+/*
+ * The configuration is a regular file: /dev/zero would be read for ever
+ * and a FIFO would block.  O_NONBLOCK makes the open itself return on a
+ * FIFO; the type is then checked on the descriptor that is read.
+ */
+static FILE *
+open_regular(const char *path, enum config_status *why)
+{
+	struct stat st;
+	FILE *fp;
+	int fd;
+
+	*why = CONFIG_ERR;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd == -1) {
+		if (errno == ENOENT)
+			*why = CONFIG_NOINPUT;
+		else if (errno == EACCES)
+			*why = CONFIG_PERM;
+		fprintf(stderr, "%s: %s\n", path, strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &st) == -1) {
+		fprintf(stderr, "%s: %s\n", path, strerror(errno));
+		close(fd);
+		return NULL;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		fprintf(stderr, "%s: not a regular file\n", path);
+		close(fd);
+		return NULL;
+	}
+	if ((fp = fdopen(fd, "r")) == NULL) {
+		fprintf(stderr, "%s: %s\n", path, strerror(errno));
+		close(fd);
+	}
+	return fp;
+}
+
+static unsigned
+line_of(const struct parser *p, enum section sec, const char *name)
+{
+	return p->key_line[key_find(sec, name) - keys];
+}
+
+static void
+config_remember_lines(struct parser *p)
+{
+	struct config *c = p->cfg;
+
+	c->line.imap_password_file = line_of(p, SEC_IMAP, "password_file");
+	c->line.imap_ca_file = line_of(p, SEC_IMAP, "ca_file");
+	c->line.imap_tls = line_of(p, SEC_IMAP, "tls");
+	c->line.imap_port = line_of(p, SEC_IMAP, "port");
+	c->line.public_keys = line_of(p, SEC_TOKENS, "public_keys");
+	c->line.secret_key_file = line_of(p, SEC_TOKENS, "secret_key_file");
+	c->line.smtp_password_file = line_of(p, SEC_SMTP, "password_file");
+	c->line.smtp_ca_file = line_of(p, SEC_SMTP, "ca_file");
+	c->line.smtp_templates = line_of(p, SEC_SMTP, "templates");
+}
+
 enum config_status
 config_load(const char *path, struct config **out)
 {
@@ -747,10 +868,9 @@ config_load(const char *path, struct config **out)
 	enum config_status rc = CONFIG_ERR;
 
 	*out = NULL;
-	if ((fp = fopen(path, "re")) == NULL) {
-		fprintf(stderr, "%s: %s\n", path, strerror(errno));
+	if ((fp = open_regular(path, &rc)) == NULL)
 		goto out;
-	}
+	rc = CONFIG_ERR;
 	if ((buf = malloc(CONFIG_LINE_MAX + 2)) == NULL ||
 	    (p.cfg = config_new(path)) == NULL) {
 		fprintf(stderr, "%s: out of memory\n", path);
@@ -786,6 +906,7 @@ config_load(const char *path, struct config **out)
 		goto out;
 	}
 	check_cross(&p);
+	config_remember_lines(&p);
 	if (p.nerr == 0) {
 		*out = p.cfg;
 		p.cfg = NULL;
@@ -844,8 +965,12 @@ config_require(const struct config *cfg, unsigned need)
 	return rc;
 }
 
-enum config_status
-config_read_secret(const char *path, char **out)
+/*
+ * config_read_secret, with 'ctx' ("CONF:LINE: [imap] password_file: ",
+ * or "") before each message.
+ */
+static enum config_status
+read_secret(const char *ctx, const char *path, char **out)
 {
 	const size_t cap = CONFIG_SECRET_MAX + 2; /* the line and its CR LF */
 	char *buf = NULL, *nl;
@@ -859,34 +984,60 @@ config_read_secret(const char *path, char **out)
 	/* O_NONBLOCK: a FIFO planted at the path must not hang us. */
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) ==
 	    -1) {
-		fprintf(stderr, "%s: %s\n", path, strerror(errno));
+		int e = errno;
+
+		fprintf(stderr, "%s%s: %s\n", ctx, path, strerror(e));
+		if (e == ENOENT)
+			rc = CONFIG_NOINPUT;
+		else if (e == EACCES)
+			rc = CONFIG_PERM;
 		goto out;
 	}
 	if (fstat(fd, &st) == -1) {
-		fprintf(stderr, "%s: %s\n", path, strerror(errno));
+		fprintf(stderr, "%s%s: %s\n", ctx, path, strerror(errno));
 		goto out;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		fprintf(stderr, "%s: not a regular file\n", path);
+		fprintf(stderr, "%s%s: not a regular file\n", ctx, path);
+		goto out;
+	}
+	/*
+	 * As OpenSMTPD's secure_file: the file belongs to the user reading
+	 * it (or to root), or another user could have written it.
+	 */
+	if (st.st_uid != geteuid() && st.st_uid != 0) {
+		struct passwd *pw = getpwuid(geteuid());
+		char me[64];
+
+		if (pw != NULL)
+			snprintf(me, sizeof me, "%s", pw->pw_name);
+		else
+			snprintf(me, sizeof me, "%u", (unsigned)geteuid());
+		fprintf(stderr,
+		    "%s%s: belongs to uid %u, not to %s who reads it; chown %s "
+		    "%s\n",
+		    ctx, path, (unsigned)st.st_uid, me, me, path);
+		rc = CONFIG_PERM;
 		goto out;
 	}
 	if ((st.st_mode & 077) != 0) {
 		fprintf(stderr,
-		    "%s: readable by group or others (mode %04o); chmod 600 "
+		    "%s%s: readable by group or others (mode %04o); chmod 600 "
 		    "it\n",
-		    path, (unsigned)(st.st_mode & 07777));
+		    ctx, path, (unsigned)(st.st_mode & 07777));
 		rc = CONFIG_PERM;
 		goto out;
 	}
 	if ((buf = calloc(1, cap + 1)) == NULL) {
-		fprintf(stderr, "%s: out of memory\n", path);
+		fprintf(stderr, "%s%s: out of memory\n", ctx, path);
 		goto out;
 	}
 	while (len < cap && memchr(buf, '\n', len) == NULL) {
 		if ((r = read(fd, buf + len, cap - len)) == -1) {
 			if (errno == EINTR)
 				continue;
-			fprintf(stderr, "%s: %s\n", path, strerror(errno));
+			fprintf(
+			    stderr, "%s%s: %s\n", ctx, path, strerror(errno));
 			goto out;
 		}
 		if (r == 0)
@@ -901,16 +1052,16 @@ config_read_secret(const char *path, char **out)
 	while (len > 0 && (buf[len - 1] == '\r' || buf[len - 1] == '\n'))
 		buf[--len] = '\0';
 	if (len > CONFIG_SECRET_MAX) {
-		fprintf(stderr, "%s: first line longer than %d bytes\n", path,
-		    CONFIG_SECRET_MAX);
+		fprintf(stderr, "%s%s: first line longer than %d bytes\n", ctx,
+		    path, CONFIG_SECRET_MAX);
 		goto out;
 	}
 	if (memchr(buf, '\0', len) != NULL) {
-		fprintf(stderr, "%s: NUL byte in the secret\n", path);
+		fprintf(stderr, "%s%s: NUL byte in the secret\n", ctx, path);
 		goto out;
 	}
 	if (len == 0) {
-		fprintf(stderr, "%s: empty\n", path);
+		fprintf(stderr, "%s%s: empty\n", ctx, path);
 		goto out;
 	}
 	*out = buf;
@@ -926,6 +1077,12 @@ out:
 	return rc;
 }
 
+enum config_status
+config_read_secret(const char *path, char **out)
+{
+	return read_secret("", path, out);
+}
+
 void
 config_secret_free(char *secret)
 {
@@ -938,27 +1095,41 @@ config_secret_free(char *secret)
 static enum config_status
 worst(enum config_status a, enum config_status b)
 {
-	if (a == CONFIG_PERM || b == CONFIG_PERM)
-		return CONFIG_PERM;
-	if (a == CONFIG_ERR || b == CONFIG_ERR)
-		return CONFIG_ERR;
+	static const enum config_status order[] = {
+	    CONFIG_PERM, CONFIG_ERR, CONFIG_NOINPUT};
+
+	for (size_t i = 0; i < sizeof order / sizeof order[0]; i++)
+		if (a == order[i] || b == order[i])
+			return order[i];
 	return CONFIG_OK;
 }
 
+/* "CONF:LINE: [section] key: " into buf, for a file's messages. */
+static const char *
+ctx_of(const struct config *cfg, unsigned line, const char *what, char *buf,
+    size_t len)
+{
+	int n = snprintf(buf, len, "%s:%u: %s: ", cfg->path, line, what);
+
+	return n < 0 || (size_t)n >= len ? "" : buf;
+}
+
 static enum config_status
-check_secret(const char *path, const char *prefix)
+check_secret(const struct config *cfg, unsigned line, const char *what,
+    const char *path, const char *prefix)
 {
 	enum config_status rc;
-	char *secret = NULL;
+	char *secret = NULL, ctx[512];
 
 	if (path == NULL)
 		return CONFIG_OK;
-	rc = config_read_secret(path, &secret);
+	ctx_of(cfg, line, what, ctx, sizeof ctx);
+	rc = read_secret(ctx, path, &secret);
 	/* 'prefix' is a PASERK type: "k4.secret" matches "k4.secret.…". */
 	if (rc == CONFIG_OK && prefix != NULL &&
 	    (strncmp(secret, prefix, strlen(prefix)) != 0 ||
 		secret[strlen(prefix)] != '.')) {
-		fprintf(stderr, "%s: not a %s PASERK\n", path, prefix);
+		fprintf(stderr, "%s%s: not a %s PASERK\n", ctx, path, prefix);
 		rc = CONFIG_ERR;
 	}
 	config_secret_free(secret);
@@ -966,20 +1137,26 @@ check_secret(const char *path, const char *prefix)
 }
 
 static enum config_status
-check_readable(const char *path)
+check_readable(
+    const struct config *cfg, unsigned line, const char *what, const char *path)
 {
 	struct stat st;
-	int fd;
+	char ctx[512];
+	int fd, e;
 
 	if (path == NULL)
 		return CONFIG_OK;
+	ctx_of(cfg, line, what, ctx, sizeof ctx);
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) ==
 	    -1) {
-		fprintf(stderr, "%s: %s\n", path, strerror(errno));
-		return CONFIG_ERR;
+		e = errno;
+		fprintf(stderr, "%s%s: %s\n", ctx, path, strerror(e));
+		return e == ENOENT ? CONFIG_NOINPUT
+		    : e == EACCES  ? CONFIG_PERM
+				   : CONFIG_ERR;
 	}
 	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
-		fprintf(stderr, "%s: not a regular file\n", path);
+		fprintf(stderr, "%s%s: not a regular file\n", ctx, path);
 		close(fd);
 		return CONFIG_ERR;
 	}
@@ -990,13 +1167,31 @@ check_readable(const char *path)
 enum config_status
 config_check_files(const struct config *cfg)
 {
-	enum config_status rc = CONFIG_OK;
+	return config_check_files_for(cfg, true);
+}
 
-	rc = worst(rc, check_secret(cfg->imap.password_file, NULL));
-	rc = worst(rc, check_secret(cfg->smtp.password_file, NULL));
-	rc = worst(rc, check_secret(cfg->tokens.secret_key_file, "k4.secret"));
-	rc = worst(rc, check_readable(cfg->imap.ca_file));
-	rc = worst(rc, check_readable(cfg->smtp.ca_file));
+enum config_status
+config_check_files_for(const struct config *cfg, bool smtp)
+{
+	enum config_status rc = CONFIG_OK;
+	rc = worst(rc,
+	    check_secret(cfg, cfg->line.imap_password_file,
+		"[imap] password_file", cfg->imap.password_file, NULL));
+	if (smtp)
+		rc = worst(rc,
+		    check_secret(cfg, cfg->line.smtp_password_file,
+			"[smtp] password_file", cfg->smtp.password_file, NULL));
+	rc = worst(rc,
+	    check_secret(cfg, cfg->line.secret_key_file,
+		"[tokens] secret_key_file", cfg->tokens.secret_key_file,
+		"k4.secret"));
+	rc = worst(rc,
+	    check_readable(cfg, cfg->line.imap_ca_file, "[imap] ca_file",
+		cfg->imap.ca_file));
+	if (smtp)
+		rc = worst(rc,
+		    check_readable(cfg, cfg->line.smtp_ca_file,
+			"[smtp] ca_file", cfg->smtp.ca_file));
 	return rc;
 }
 
@@ -1034,6 +1229,8 @@ config_exit_code(enum config_status st)
 		return EX_OK;
 	case CONFIG_PERM:
 		return EX_NOPERM;
+	case CONFIG_NOINPUT:
+		return EX_NOINPUT;
 	case CONFIG_ERR:
 		break;
 	}

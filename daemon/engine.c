@@ -81,15 +81,15 @@ engine_open(const struct config *cfg, bool dry_run, struct engine **out)
 		rc = EX_OSERR;
 		goto fail;
 	}
-	switch (store_open(cfg->store.database, !dry_run, &e->store)) {
+	/*
+	 * A dry run works on a private copy in memory (or an empty store
+	 * when there is no database yet) and records into it as a real run
+	 * would, so it decides exactly alike, and creates nothing on disk.
+	 */
+	switch (dry_run ? store_open_preview(cfg->store.database, &e->store)
+			: store_open(cfg->store.database, true, &e->store)) {
 	case STORE_OK:
 		break;
-	case STORE_NOT_FOUND:
-		/* A dry run creates nothing, not even the database. */
-		log_warnx("%s: no database yet; run once without --dry-run",
-		    cfg->store.database);
-		rc = EX_NOINPUT;
-		goto fail;
 	default:
 		rc = EX_CANTCREAT;
 		goto fail;
@@ -98,7 +98,7 @@ engine_open(const struct config *cfg, bool dry_run, struct engine **out)
 	e->pp.worker = e->worker;
 	e->pp.policy = &e->policy;
 	e->pp.max_message_bytes = lim.max_bytes;
-	e->pp.dry_run = dry_run;
+	e->pp.dry_run = false; /* a dry run records into its copy */
 	if (!dry_run) {
 		bool perm;
 		if (requests_open_auto(cfg, e->store, &e->requests, &perm) !=

@@ -498,6 +498,17 @@ refresh_capabilities(struct imap_conn *c)
 	return imap_result(c, r, "CAPABILITY", IMAP_PROTOCOL);
 }
 
+/* After a failed handshake or greeting: the likely cause, if it is one. */
+static void
+imap_port_hint(const struct imap_params *p)
+{
+	const char *hint =
+	    tls_port_hint("imap", p->tls == IMAP_TLS_IMPLICIT, p->port, true);
+
+	if (hint != NULL)
+		log_warnx("imap: %s: %s", p->host, hint);
+}
+
 static bool
 params_ok(const struct imap_params *p)
 {
@@ -545,6 +556,7 @@ imap_connect(const struct imap_params *p, struct imap_conn **connp)
 			 * our TLS at all shows up in the log.
 			 */
 			log_warnx("imap: %s: TLS handshake failed", p->host);
+			imap_port_hint(p);
 			st = IMAP_TEMPFAIL;
 			goto out;
 		}
@@ -576,8 +588,10 @@ imap_connect(const struct imap_params *p, struct imap_conn **connp)
 	/* mailimap_connect keeps the stream even when the greeting fails. */
 	if (c->imap->imap_stream == stream)
 		stream = NULL;
-	if ((st = imap_result(c, r, "greeting", IMAP_PROTOCOL)) != IMAP_OK)
+	if ((st = imap_result(c, r, "greeting", IMAP_PROTOCOL)) != IMAP_OK) {
+		imap_port_hint(p);
 		goto out;
+	}
 	preauth = r == MAILIMAP_NO_ERROR_AUTHENTICATED;
 	if (preauth && p->tls == IMAP_TLS_STARTTLS) {
 		/* Authenticated in plaintext: STARTTLS is no longer allowed,

@@ -158,11 +158,10 @@ ingest_one(struct engine *e, const char *name, int fd, struct pledges *pl)
 	return rc;
 }
 
+/* A dry run commits too: into its private copy in memory (engine.h). */
 static int
 ingest_commit(struct engine *e, struct pledges *pl)
 {
-	if (e->dry_run)
-		return EX_OK;
 	if (store_commit(e->store) != STORE_OK)
 		return EX_IOERR;
 	for (size_t i = 0; i < pl->n; i++)
@@ -176,8 +175,6 @@ ingest_begin(struct engine *e)
 {
 	enum store_status st;
 
-	if (e->dry_run)
-		return EX_OK;
 	st = store_begin(e->store);
 	if (st == STORE_OK)
 		return EX_OK;
@@ -210,8 +207,7 @@ ingest_run(struct engine *e, char **files, int n)
 		if (fd != STDIN_FILENO)
 			close(fd);
 		if (one == EX_IOERR) {
-			if (!e->dry_run)
-				store_rollback(e->store);
+			store_rollback(e->store);
 			rc = EX_IOERR;
 			goto out;
 		}

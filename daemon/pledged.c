@@ -2,6 +2,9 @@
  * pledged: reads the campaign mailbox and keeps the ledger.  This main owns
  * the options, the lock, signals and the loop; the work is in the modules.
  */
+#include <sys/stat.h>
+
+#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -9,40 +12,136 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
+#include <time.h>
 
 #include "pledged/config.h"
 #include "pledged/engine.h"
+#include "pledged/failstate.h"
 #include "pledged/ingest.h"
 #include "pledged/lock.h"
 #include "pledged/poll.h"
+#include "pledged/privs.h"
 #include "pledged/log.h"
+#include "pledged/request.h"
+#include "pledged/tls.h"
+#include "pledged/token.h"
 
 #define DEFAULT_CONFIG PLEDGED_SYSCONFDIR "/pledged/pledged.conf"
 
 /*
- * --check-config: the file, then the files it names.  Every pledged command
- * needs [store] and [tokens]; [imap] only the polling ones (not ingest), so
- * it is checked only where present -- and then whole, since a half-written
- * section is a mistake whoever runs it.  Likewise [smtp] needs 'from'.
+ * The public keys must be real k4.public PASERKs: the sample's
+ * placeholders parse as a list, and would make every token "unknown-key".
+ */
+static enum config_status
+check_public_keys(const struct config *cfg)
+{
+	const struct config_list *pk = &cfg->tokens.public_keys;
+	struct token_keyring *kr = token_keyring_new();
+	enum config_status rc = CONFIG_OK;
+
+	if (kr == NULL)
+		return CONFIG_ERR;
+	for (size_t i = 0; i < pk->n; i++) {
+		if (token_keyring_add(kr, pk->items[i]) == 0)
+			continue;
+		if (strstr(pk->items[i], "REPLACE") != NULL ||
+		    strstr(pk->items[i], "AN-OLDER-KEY") != NULL)
+			fprintf(stderr,
+			    "%s:%u: [tokens] public_keys: '%s' is the "
+			    "sample's placeholder: paste the public_keys line "
+			    "that pledgectl keygen printed\n",
+			    cfg->path, cfg->line.public_keys, pk->items[i]);
+		else
+			fprintf(stderr,
+			    "%s:%u: [tokens] public_keys: '%s' is not a "
+			    "valid k4.public PASERK\n",
+			    cfg->path, cfg->line.public_keys, pk->items[i]);
+		rc = CONFIG_ERR;
+	}
+	token_keyring_free(kr);
+	return rc;
+}
+
+/* The request templates, every placeholder checked (request.h). */
+static enum config_status
+check_templates(const struct config *cfg)
+{
+	struct request_templates *t = NULL;
+	struct stat st;
+
+	if (cfg->smtp.templates == NULL)
+		return CONFIG_OK;
+	if (stat(cfg->smtp.templates, &st) == -1 || !S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "%s:%u: [smtp] templates: %s: %s\n", cfg->path,
+		    cfg->line.smtp_templates, cfg->smtp.templates,
+		    errno == ENOENT ? strerror(errno) : "not a directory");
+		return errno == ENOENT ? CONFIG_NOINPUT : CONFIG_ERR;
+	}
+	if (request_templates_load(cfg->smtp.templates, &t) != 0)
+		return CONFIG_ERR;
+	request_templates_free(t);
+	return CONFIG_OK;
+}
+
+/*
+ * A TLS mode that does not match the port's usual protocol: not an error
+ * (servers listen where they like), but the likely cause when the
+ * connection then fails, so say it now.
+ */
+static void
+check_tls_port(const struct config *cfg)
+{
+	const char *hint = tls_port_hint("imap",
+	    cfg->imap.tls == CONFIG_TLS_IMPLICIT, cfg->imap.port, false);
+
+	if (cfg->imap.present && hint != NULL)
+		fprintf(stderr, "%s:%u: warning: %s\n", cfg->path,
+		    cfg->line.imap_tls ? cfg->line.imap_tls
+				       : cfg->line.imap_port,
+		    hint);
+}
+
+/*
+ * --check-config: what pledged itself will use, as the user it will run
+ * as.  Every pledged command needs [store] and [tokens]; [imap] only the
+ * polling ones (not ingest), so it is checked only where present -- and
+ * then whole, since a half-written section is a mistake whoever runs it.
+ * [smtp] is pledged's only with auto_confirm = yes; otherwise it is
+ * pledgectl send's, which checks it when it runs.  Every problem is
+ * printed; the exit code is the worst: 77, then 78, then 66.
  */
 static int
 check_config(const char *path)
 {
 	struct config *cfg = NULL;
-	enum config_status rc;
+	enum config_status rc, r;
 	unsigned need = CONFIG_NEED_STORE | CONFIG_NEED_TOKENS;
+	bool smtp;
 
 	if ((rc = config_load(path, &cfg)) != CONFIG_OK)
 		goto out;
+	/* The files are checked as the user who will read them. */
+	if (privs_become_store_owner(cfg->store.database, "pledged", true) !=
+	    EX_OK) {
+		config_free(cfg);
+		return EX_NOPERM;
+	}
+	smtp = cfg->tokens.auto_confirm;
 	if (cfg->imap.present)
 		need |= CONFIG_NEED_IMAP;
-	if (cfg->smtp.present)
-		need |= CONFIG_NEED_SMTP_FROM;
-	if ((rc = config_require(cfg, need)) != CONFIG_OK)
-		goto out;
-	if ((rc = config_check_files(cfg)) != CONFIG_OK)
-		goto out;
-	printf("%s: ok\n", path);
+	if (smtp)
+		need |= CONFIG_NEED_SMTP;
+	rc = config_require(cfg, need);
+	if ((r = check_public_keys(cfg)) != CONFIG_OK && rc == CONFIG_OK)
+		rc = r;
+	r = config_check_files_for(cfg, smtp);
+	if (r == CONFIG_PERM || rc == CONFIG_OK)
+		rc = r != CONFIG_OK ? r : rc;
+	if (smtp && (r = check_templates(cfg)) != CONFIG_OK && rc == CONFIG_OK)
+		rc = r;
+	check_tls_port(cfg);
+	if (rc == CONFIG_OK)
+		printf("%s: ok\n", path);
 out:
 	config_free(cfg);
 	return config_exit_code(rc);
@@ -52,7 +151,8 @@ static void
 usage(FILE *fp)
 {
 	fprintf(fp,
-	    "usage: pledged [--config FILE] [--once] [--dry-run] [--verbose]\n"
+	    "usage: pledged [--config FILE] [--once] [--dry-run] [-d] "
+	    "[--verbose]\n"
 	    "       pledged [--config FILE] [--dry-run] ingest [FILE...]\n"
 	    "       pledged [--config FILE] --check-config\n"
 	    "       pledged --help | --version\n\n"
@@ -62,6 +162,8 @@ usage(FILE *fp)
 	    "  -n, --dry-run      decide and print; change neither store nor "
 	    "server\n"
 	    "  -C, --check-config validate the configuration and its files\n"
+	    "  -d, --foreground   log to standard error, whatever [daemon] "
+	    "log says\n"
 	    "  -v, --verbose      log debugging detail\n"
 	    "  -h, --help         this help\n"
 	    "  -V, --version      print the version\n",
@@ -103,12 +205,21 @@ load(const char *path, unsigned need, struct config **cfg)
 {
 	enum config_status rc;
 
+	int ex;
+
 	if ((rc = config_load(path, cfg)) != CONFIG_OK)
 		return config_exit_code(rc);
 	if ((rc = config_require(*cfg, need)) != CONFIG_OK) {
 		config_free(*cfg);
 		*cfg = NULL;
 		return config_exit_code(rc);
+	}
+	/* Root becomes the store's owner before opening anything. */
+	if ((ex = privs_become_store_owner(
+		 (*cfg)->store.database, "pledged", false)) != EX_OK) {
+		config_free(*cfg);
+		*cfg = NULL;
+		return ex;
 	}
 	return EX_OK;
 }
@@ -130,8 +241,15 @@ take_lock(const struct config *cfg, int *fd)
 
 struct opts {
 	const char *config_path;
-	bool once, dry_run, verbose;
+	bool once, dry_run, verbose, foreground;
 };
+
+/* -d: standard error whatever [daemon] log says, as smtpd -d does. */
+static enum log_dest
+log_dest(const struct opts *o, const struct config *cfg)
+{
+	return o->foreground ? LOG_TO_STDERR : cfg->daemon.log;
+}
 
 static int
 run_ingest(const struct opts *o, char **files, int n)
@@ -168,7 +286,7 @@ run_imap(const struct opts *o)
 
 	if ((rc = load(o->config_path, need, &cfg)) != EX_OK)
 		return rc;
-	log_init("pledged", cfg->daemon.log, o->verbose);
+	log_init("pledged", log_dest(o, cfg), o->verbose);
 	if (!o->dry_run && (rc = take_lock(cfg, &lockfd)) != EX_OK)
 		goto out;
 	for (;;) {
@@ -196,12 +314,17 @@ run_imap(const struct opts *o)
 		config_free(cfg);
 		cfg = fresh;
 		fresh = NULL;
-		log_init("pledged", cfg->daemon.log, o->verbose);
+		log_init("pledged", log_dest(o, cfg), o->verbose);
 		log_info("configuration reloaded");
 	}
 	if (!o->once && !o->dry_run && rc == EX_OK)
 		log_info("stopped");
 out:
+	/* cron and the timer: a 75 that lasts is an error (failstate.h). */
+	if (o->once && !o->dry_run && cfg != NULL)
+		rc = failstate_note(cfg->store.database, rc,
+		    cfg->daemon.fail_after, time(NULL),
+		    log_dest(o, cfg) == LOG_TO_SYSLOG);
 	engine_close(e);
 	lock_release(lockfd);
 	config_free(cfg);
@@ -217,16 +340,17 @@ main(int argc, char **argv)
 	    {"dry-run", no_argument, NULL, 'n'},
 	    {"check-config", no_argument, NULL, 'C'},
 	    {"verbose", no_argument, NULL, 'v'},
+	    {"foreground", no_argument, NULL, 'd'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0},
 	};
-	struct opts o = {DEFAULT_CONFIG, false, false, false};
+	struct opts o = {DEFAULT_CONFIG, false, false, false, false};
 	bool check = false;
 	int ch;
 
 	log_init("pledged", LOG_TO_STDERR, false);
-	while ((ch = getopt_long(argc, argv, "+c:1nCvhV", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "+c:1nCvdhV", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			o.config_path = optarg;
@@ -242,6 +366,9 @@ main(int argc, char **argv)
 			break;
 		case 'v':
 			o.verbose = true;
+			break;
+		case 'd':
+			o.foreground = true;
 			break;
 		case 'h':
 			usage(stdout);

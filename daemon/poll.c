@@ -320,8 +320,7 @@ run_batch(struct imap_conn *c, const struct config *cfg, struct batch *b,
 
 	b->act.n_done = b->act.n_review = 0;
 	b->n_pledges = 0;
-	if (e->dry_run)
-		return batch_decide(c, b, uids, n);
+	/* A dry run too: its store is a private copy in memory. */
 	if (store_begin(e->store) != STORE_OK)
 		return EX_TEMPFAIL;
 	if ((rc = batch_decide(c, b, uids, n)) != EX_OK) {
@@ -336,6 +335,8 @@ run_batch(struct imap_conn *c, const struct config *cfg, struct batch *b,
 		return EX_IOERR;
 	}
 	log_debug("poll: %s: committed %zu messages", b->mailbox, n);
+	if (e->dry_run)
+		return EX_OK; /* nothing on the server, no mail sent */
 	rc = actions_run(c, e, cfg, b->uidvalidity, &b->act);
 	/* Requests go out only for pledges now safely recorded. */
 	for (size_t i = 0; i < b->n_pledges; i++)
@@ -343,20 +344,34 @@ run_batch(struct imap_conn *c, const struct config *cfg, struct batch *b,
 	return rc;
 }
 
+/*
+ * One line per pass.  A dry run is read by a person at a terminal, so it
+ * also prints the line on standard output, whatever [daemon] log says.
+ */
 static void
 log_summary(const struct batch *b, size_t total)
 {
+	char line[512];
+
 	if (total == 0) {
 		log_debug("poll: %s: no new mail", b->mailbox);
+		if (b->e != NULL && b->e->dry_run)
+			printf("%s: no new mail\n", b->mailbox);
 		return;
 	}
-	log_info("poll: %s: %zu new: %zu pledge, %zu confirm, %zu decline, "
-		 "%zu withdraw, %zu review, %zu reject, %zu ignore, %zu "
-		 "already recorded",
+	snprintf(line, sizeof line,
+	    "%s: %zu new: %zu pledge, %zu confirm, %zu decline, "
+	    "%zu withdraw, %zu review, %zu reject, %zu ignore, %zu "
+	    "already recorded",
 	    b->mailbox, total, b->counts[OUTCOME_PLEDGE],
 	    b->counts[OUTCOME_CONFIRM], b->counts[OUTCOME_DECLINE],
 	    b->counts[OUTCOME_WITHDRAW], b->counts[OUTCOME_REVIEW],
 	    b->counts[OUTCOME_REJECT], b->counts[OUTCOME_IGNORE], b->seen);
+	log_info("poll: %s", line);
+	if (b->e->dry_run)
+		printf("dry run: %s (nothing recorded, nothing changed on "
+		       "the server)\n",
+		    line);
 }
 
 int
@@ -513,6 +528,9 @@ poll_daemon(struct engine *e, const struct config *cfg,
 			continue;
 		}
 		backoff = 0;
+		/* A signal that came during the pass: IDLE would not see it. */
+		if (*stop || *reload)
+			break;
 		if (cfg->daemon.idle && imap_has_idle(c)) {
 			/* Any IDLE trouble: reconnect, then search again. */
 			if (idle(c) != IMAP_OK) {

@@ -215,8 +215,18 @@ write_outbox(const char *dir, const char *jti, const char *msg, size_t len)
 		log_warnx("requests: %s: path too long", dir);
 		return rc;
 	}
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640)) ==
-	    -1) {
+	/*
+	 * O_EXCL | O_NOFOLLOW: a file or symlink planted at the temporary's
+	 * name is never written through.  One left by a crash (or planted)
+	 * is unlinked -- that removes the link, not its target -- and the
+	 * file created anew.
+	 */
+	fd = open(
+	    tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0640);
+	if (fd == -1 && errno == EEXIST && unlink(tmp) == 0)
+		fd = open(tmp,
+		    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0640);
+	if (fd == -1) {
 		log_warn("requests: %s", tmp);
 		return rc;
 	}

@@ -202,6 +202,7 @@ smtp_open(
 	struct smtp *sm;
 	enum smtp_status rc = SMTP_UNAVAILABLE;
 	char reply[256];
+	const char *hint;
 	int r;
 
 	*out = NULL;
@@ -238,6 +239,14 @@ smtp_open(
 			    o->tls == CONFIG_TLS_IMPLICIT ? " with TLS" : "",
 			    mailsmtp_strerror(r));
 		log_warnx("smtp: %s", why != NULL ? why : o->host);
+		hint = tls_port_hint(
+		    "smtp", o->tls == CONFIG_TLS_IMPLICIT, o->port, true);
+		if (hint != NULL) {
+			log_warnx("smtp: %s: %s", o->host, hint);
+			if (why != NULL && strlen(why) + 3 < whylen)
+				set_why(why + strlen(why), whylen - strlen(why),
+				    " (%s)", hint);
+		}
 		goto fail;
 	}
 	if (o->tls == CONFIG_TLS_IMPLICIT &&

@@ -16,14 +16,17 @@
  * into it would be worse than stopping.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "pledged/log.h"
+#include "pledged/privs.h"
 #include "store_p.h"
 
 /* PRAGMA application_id of a pledged database: "pldg". */
@@ -244,7 +247,7 @@ migrate(struct store *st, int to)
 	if ((rc = check_identity(st, version)) != STORE_OK)
 		return rc;
 	/* Only now: WAL is persistent, and not ours to set on a stranger. */
-	if ((rc = set_wal(st)) != STORE_OK)
+	if (!st->memory && (rc = set_wal(st)) != STORE_OK)
 		return rc;
 	/* Views may use any table of the latest schema: only then. */
 	if (to == store_sql_latest && version >= 1 &&
@@ -300,6 +303,156 @@ out:
 	return rc;
 }
 
+/*
+ * The database, its WAL and its shared-memory file hold live tokens and
+ * personal data: never readable by other users, whatever the umask.
+ * SQLite gives the WAL and SHM files the mode of the database file, so
+ * the database is created here, O_EXCL and without following a symlink,
+ * with 0600 (0660 in a setgid directory: the group model, privs.h); an
+ * older file that others can read loses those bits, and in a setgid
+ * directory gets the group's 0660.  A file of the store
+ * that belongs to another user, which this one cannot use, is named with
+ * the fix, rather than failing later with a bare "readonly database".
+ */
+static enum store_status
+store_prepare_files(const char *path, bool create)
+{
+	static const char *const suffix[] = {"", "-wal", "-shm"};
+	mode_t mode = privs_file_mode(path), want;
+	char name[4200], hint[8600];
+	struct stat sb;
+	int fd, n;
+
+	if (create) {
+		fd = open(path,
+		    O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+		if (fd != -1) {
+			if (fchmod(fd, mode) == -1)
+				log_warn("store: %s: chmod", path);
+			close(fd);
+		} else if (errno != EEXIST) {
+			log_warn("store: %s", path);
+			return STORE_ERR;
+		}
+	}
+	for (size_t i = 0; i < sizeof suffix / sizeof suffix[0]; i++) {
+		n = snprintf(name, sizeof name, "%s%s", path, suffix[i]);
+		if (n < 0 || (size_t)n >= sizeof name)
+			return STORE_ERR;
+		if (lstat(name, &sb) == -1)
+			continue;
+		if (geteuid() != 0 && access(name, R_OK | W_OK) == -1 &&
+		    privs_foreign_owner(name, hint, sizeof hint)) {
+			if (!create && access(name, R_OK) == 0)
+				continue; /* a reader may still read */
+			log_warnx("store: %s", hint);
+			return STORE_ERR;
+		}
+		/* In the group's directory, the group's mode (an upgrade
+		 * from a 0644 file); elsewhere, only the others' bits go. */
+		want = mode == 0660 ? 0660 : (sb.st_mode & 07770);
+		if (sb.st_uid == geteuid() && S_ISREG(sb.st_mode) &&
+		    (sb.st_mode & 07777) != want && chmod(name, want) == -1)
+			log_warn("store: %s: chmod", name);
+	}
+	return STORE_OK;
+}
+
+/* Settings and schema of a freshly opened connection. */
+static enum store_status
+store_setup(struct store *st, int version)
+{
+	enum store_status rc;
+	int r;
+
+	sqlite3_extended_result_codes(st->db, 1);
+	if ((r = sqlite3_busy_timeout(st->db, STORE_BUSY_TIMEOUT_MS)) !=
+	    SQLITE_OK)
+		return store_fail(st, r, "busy_timeout");
+	/*
+	 * synchronous = FULL: a commit is on disk before the caller flags
+	 * or moves the messages on the server, even across a power cut.
+	 */
+	if ((rc = exec(st,
+		 "PRAGMA foreign_keys = ON;"
+		 " PRAGMA synchronous = FULL",
+		 "pragma")) != STORE_OK)
+		return rc;
+	return migrate(st, version);
+}
+
+/* Copy the database at 'path' into st's in-memory one. */
+static enum store_status
+store_copy_in(struct store *st, const char *path)
+{
+	sqlite3 *disk = NULL;
+	sqlite3_backup *b;
+	enum store_status rc = STORE_ERR;
+	int r;
+
+	r = sqlite3_open_v2(
+	    path, &disk, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL);
+	if (r != SQLITE_OK) {
+		log_warnx("store: %s: %s", path,
+		    disk != NULL ? sqlite3_errmsg(disk) : sqlite3_errstr(r));
+		goto out;
+	}
+	sqlite3_busy_timeout(disk, STORE_BUSY_TIMEOUT_MS);
+	if ((b = sqlite3_backup_init(st->db, "main", disk, "main")) == NULL) {
+		store_fail(st, sqlite3_errcode(st->db), "copy");
+		goto out;
+	}
+	r = sqlite3_backup_step(b, -1);
+	sqlite3_backup_finish(b);
+	if (r != SQLITE_DONE) {
+		log_warnx("store: %s: copy: %s", path, sqlite3_errstr(r));
+		goto out;
+	}
+	rc = STORE_OK;
+out:
+	sqlite3_close(disk);
+	return rc;
+}
+
+enum store_status
+store_open_preview(const char *path, struct store **out)
+{
+	struct store *st = NULL;
+	enum store_status rc = STORE_ERR;
+	struct stat sb;
+	int r;
+
+	*out = NULL;
+	if ((st = calloc(1, sizeof(*st))) == NULL ||
+	    (st->path = strdup(path)) == NULL) {
+		log_warn("store: %s", path);
+		goto out;
+	}
+	st->memory = true;
+	r = sqlite3_open_v2(":memory:", &st->db,
+	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+	    NULL);
+	if (r != SQLITE_OK) {
+		log_warnx("store: memory: %s", sqlite3_errstr(r));
+		goto out;
+	}
+	if (stat(path, &sb) == 0) {
+		if ((rc = store_copy_in(st, path)) != STORE_OK)
+			goto out;
+		log_debug("store: %s: dry run on a copy in memory", path);
+	} else
+		log_info("store: %s: no database yet: the dry run decides "
+			 "against an empty one in memory",
+		    path);
+	if ((rc = store_setup(st, store_sql_latest)) != STORE_OK)
+		goto out;
+	*out = st;
+	st = NULL;
+out:
+	store_close(st);
+	return rc;
+}
+
 enum store_status
 store_open_version(
     const char *path, bool create, int version, struct store **out)
@@ -321,6 +474,9 @@ store_open_version(
 	}
 	if (create)
 		flags |= SQLITE_OPEN_CREATE;
+	if (strcmp(path, ":memory:") != 0 &&
+	    (rc = store_prepare_files(path, create)) != STORE_OK)
+		return rc;
 	if ((st = calloc(1, sizeof(*st))) == NULL ||
 	    (st->path = strdup(path)) == NULL) {
 		log_warn("store: %s", path);
@@ -334,22 +490,7 @@ store_open_version(
 		rc = store_fail(st, r, "open");
 		goto out;
 	}
-	sqlite3_extended_result_codes(st->db, 1);
-	if ((r = sqlite3_busy_timeout(st->db, STORE_BUSY_TIMEOUT_MS)) !=
-	    SQLITE_OK) {
-		rc = store_fail(st, r, "busy_timeout");
-		goto out;
-	}
-	/*
-	 * synchronous = FULL: a commit is on disk before the caller flags
-	 * or moves the messages on the server, even across a power cut.
-	 */
-	if ((rc = exec(st,
-		 "PRAGMA foreign_keys = ON;"
-		 " PRAGMA synchronous = FULL",
-		 "pragma")) != STORE_OK)
-		goto out;
-	if ((rc = migrate(st, version)) != STORE_OK)
+	if ((rc = store_setup(st, version)) != STORE_OK)
 		goto out;
 	*out = st;
 	st = NULL;

@@ -9,6 +9,7 @@
 #define PLEDGED_STORE_P_H
 
 #include <sqlite3.h>
+#include <stdbool.h>
 
 #include "pledged/store.h"
 
@@ -47,6 +48,7 @@ struct store {
 	sqlite3 *db;
 	char *path; /* for messages */
 	sqlite3_stmt *stmt[SS_COUNT];
+	bool memory; /* a preview's private copy: no WAL, never on disk */
 };
 
 /* One numbered migration, from sql/migrations/NNN_name.sql. */

@@ -197,3 +197,35 @@ out:
 		gnutls_x509_crt_deinit(crts[i]);
 	return rc;
 }
+
+const char *
+tls_port_hint(const char *proto, bool implicit, int port, bool generic)
+{
+	bool imap = strcmp(proto, "imap") == 0;
+
+	if (imap && implicit && port == 143)
+		return "port 143 is plain IMAP, upgraded with STARTTLS: set "
+		       "tls = starttls, or port = 993 for implicit TLS";
+	if (imap && !implicit && port == 993)
+		return "port 993 is IMAP over implicit TLS: set tls = "
+		       "implicit, or port = 143 for STARTTLS";
+	if (!imap && implicit && (port == 587 || port == 25))
+		return "ports 587 and 25 speak SMTP upgraded with STARTTLS: "
+		       "set tls = starttls, or port = 465 for implicit TLS";
+	if (!imap && !implicit && port == 465)
+		return "port 465 is SMTP over implicit TLS: set tls = "
+		       "implicit, or port = 587 for STARTTLS";
+	if (!generic)
+		return NULL;
+	if (implicit)
+		return imap ? "if this port speaks plain IMAP and offers "
+			      "STARTTLS (usually 143), set tls = starttls"
+			    : "if this port speaks plain SMTP and offers "
+			      "STARTTLS (usually 587), set tls = starttls";
+	return imap ? "a server that expects TLS from the first byte "
+		      "(usually port 993) sends no greeting: if this is one, "
+		      "set tls = implicit"
+		    : "a server that expects TLS from the first byte "
+		      "(usually port 465) sends no greeting: if this is one, "
+		      "set tls = implicit";
+}

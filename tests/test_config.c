@@ -549,9 +549,10 @@ test_missing_file(void **state)
 	capture_begin();
 	rc = config_load(path, &cfg);
 	err = capture_end(path);
-	assert_int_equal(rc, CONFIG_ERR);
+	assert_int_equal(rc, CONFIG_NOINPUT);
 	assert_null(cfg);
 	assert_string_equal(err, "F: No such file or directory\n");
+	assert_int_equal(config_exit_code(CONFIG_NOINPUT), 66);
 	assert_int_equal(config_exit_code(CONFIG_ERR), 78);
 	assert_int_equal(config_exit_code(CONFIG_PERM), 77);
 	assert_int_equal(config_exit_code(CONFIG_OK), 0);
@@ -590,7 +591,7 @@ static const struct {
 	"F: readable by group or others (mode 0604); chmod 600 it\n"},
     {"hunter2\n", 0, 0610, CONFIG_PERM, NULL,
 	"F: readable by group or others (mode 0610); chmod 600 it\n"},
-    {NULL, 0, 0, CONFIG_ERR, NULL, "F: No such file or directory\n"},
+    {NULL, 0, 0, CONFIG_NOINPUT, NULL, "F: No such file or directory\n"},
     {"", 0, 0600, CONFIG_ERR, NULL, "F: empty\n"},
     {"\r\n", 0, 0600, CONFIG_ERR, NULL, "F: empty\n"},
     {"\nsecret\n", 0, 0600, CONFIG_ERR, NULL, "F: empty\n"},
@@ -711,8 +712,10 @@ test_check_files(void **state)
 	cfg = load_ok(text);
 	assert_int_equal(check_files(cfg, &err), CONFIG_ERR);
 	assert_string_equal(err,
-	    "F/pw: not a k4.secret PASERK\n"
-	    "F/absent: No such file or directory\n");
+	    "F/pledged.conf:4: [tokens] secret_key_file: F/pw: not a "
+	    "k4.secret PASERK\n"
+	    "F/pledged.conf:2: [imap] ca_file: F/absent: No such file or "
+	    "directory\n");
 	free(err);
 	config_free(cfg);
 	free(text);
@@ -725,8 +728,10 @@ test_check_files(void **state)
 	cfg = load_ok(text);
 	assert_int_equal(check_files(cfg, &err), CONFIG_PERM);
 	assert_string_equal(err,
-	    "F/absent: No such file or directory\n"
-	    "F/key: readable by group or others (mode 0640); chmod 600 it\n");
+	    "F/pledged.conf:2: [imap] password_file: F/absent: No such file "
+	    "or directory\n"
+	    "F/pledged.conf:4: [tokens] secret_key_file: F/key: readable by "
+	    "group or others (mode 0640); chmod 600 it\n");
 	free(err);
 	config_free(cfg);
 	free(text);

@@ -27,7 +27,7 @@
 # process has gone, so a crashed test leaves nothing running.
 #
 # Needs: dovecot-imapd, dovecot-lmtpd, openssl, iproute2 (ss), util-linux
-# (setsid), passwd (useradd); contrib/deps.sh installs them.
+# (setsid), passwd (useradd); contrib/deps-test.sh installs them.
 set -eu
 
 . "$(dirname "$0")/common.sh"

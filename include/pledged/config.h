@@ -41,7 +41,11 @@
 enum config_status {
 	CONFIG_OK = 0,
 	CONFIG_ERR, /* syntax, value, missing key or unreadable file: EX_CONFIG */
-	CONFIG_PERM, /* a secret file group/other can access: EX_NOPERM */
+	CONFIG_PERM,	/* a secret file group/other can access, or that
+			belongs to another user, or that we may not read:
+			EX_NOPERM */
+	CONFIG_NOINPUT, /* a file named (or the configuration itself) does
+			   not exist: EX_NOINPUT */
 };
 
 enum config_tls {
@@ -108,6 +112,9 @@ struct config {
 		bool idle;
 		char *lock_file;
 		enum log_dest log;
+		/* Extension: seconds of repeated temporary failures (exit
+		 * 75) after which --once exits 69 instead; 0: never. */
+		int fail_after;
 	} daemon;
 	struct {
 		bool present;
@@ -127,6 +134,12 @@ struct config {
 		int timeout;
 		char *templates;
 	} smtp;
+	/* The line each key was set on, 0 when not set: for messages. */
+	struct {
+		unsigned imap_password_file, imap_ca_file, public_keys,
+		    secret_key_file, smtp_password_file, smtp_ca_file,
+		    smtp_templates, imap_tls, imap_port;
+	} line;
 };
 
 /*
@@ -184,16 +197,22 @@ void config_secret_free(char *secret);
  * password_files and secret_key_file through config_read_secret() (then
  * zeroed and freed; the key file must hold a "k4.secret." PASERK), the
  * ca_files for readability -- reporting each problem on standard error.
- * Returns the worst status met: CONFIG_PERM over CONFIG_ERR over
+ * Each problem is "CONF:LINE: [section] key: PATH: why".  Returns the
+ * worst status met: CONFIG_PERM over CONFIG_ERR over CONFIG_NOINPUT over
  * CONFIG_OK (exit 77 names the one fix that needs no editing).  For
  * --check-config.
  */
 enum config_status config_check_files(const struct config *cfg);
+/* The same, leaving out the [smtp] files unless 'smtp'. */
+enum config_status config_check_files_for(const struct config *cfg, bool smtp);
 
 /* Free a config and all it owns; NULL is a no-op. */
 void config_free(struct config *cfg);
 
-/* The sysexits code for a status: 0, 78 (EX_CONFIG), 77 (EX_NOPERM). */
+/*
+ * The sysexits code for a status: 0, 78 (EX_CONFIG), 77 (EX_NOPERM),
+ * 66 (EX_NOINPUT).
+ */
 int config_exit_code(enum config_status st);
 
 #endif

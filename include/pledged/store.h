@@ -53,6 +53,17 @@ struct store;
  * STORE_ERR; errors are logged as "store: PATH: ...".
  */
 enum store_status store_open(const char *path, bool create, struct store **out);
+
+/*
+ * A private store in memory for a dry run: a copy of the database at
+ * 'path' when it exists (read through SQLite's backup API, a consistent
+ * snapshot, the file left untouched), else an empty one.  Everything a
+ * real run writes can be written to it, so the run decides exactly as a
+ * real one would (duplicates and replays within the pass included), and
+ * nothing of it reaches the disk.  Returns STORE_OK with *out set, or
+ * STORE_ERR (logged).
+ */
+enum store_status store_open_preview(const char *path, struct store **out);
 /* Close; an open transaction is rolled back.  NULL is a no-op. */
 void store_close(struct store *);
 

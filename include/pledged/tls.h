@@ -9,6 +9,7 @@
 #ifndef PLEDGED_TLS_H
 #define PLEDGED_TLS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* One DER certificate, borrowed from the caller. */
@@ -37,5 +38,17 @@ enum tls_status {
  */
 enum tls_status tls_verify_chain(const struct tls_cert *chain, size_t n,
     const char *host, const char *ca_file, char *reason, size_t reasonsz);
+
+/*
+ * When a TLS mode does not match the well-known port it is aimed at --
+ * implicit TLS to IMAP 143 or SMTP 25/587, STARTTLS or none to IMAP 993
+ * or SMTP 465 -- a sentence naming the likely cause and the fix, for
+ * --check-config and the log.  With 'generic', after a failed handshake
+ * or greeting, a sentence for any other port too, naming the other mode
+ * as the likely cause; without it, NULL when the pair looks right.
+ * 'proto' is "imap" or "smtp".  A static string.
+ */
+const char *tls_port_hint(
+    const char *proto, bool implicit, int port, bool generic);
 
 #endif

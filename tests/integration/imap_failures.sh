@@ -1,14 +1,15 @@
 #!/bin/bash
 # What goes wrong with servers: wrong CA and wrong host name are refused
 # before LOGIN with a clear reason and nothing recorded; a bad password is
-# 77; a server that stops answering costs one timeout (75), not a hang; a
+# 77; the wrong TLS mode for a port is named; a server that stops
+# answering costs one timeout (75), not a hang; a
 # server that is down is 69; two runs at once: one exits 75 at once.
 . "$PLEDGED_SOURCE_DIR/tests/integration/imaplib.bash"
 
 printf 'From: a@artists.example\r\nSubject: I pledge\r\nMessage-ID: <a@x>\r\n\r\nin\r\n' >"$t/a.eml"
 deliver "$t/a.eml"
 logins() { grep -c 'Login: user=<' "$LOG" 2>/dev/null || true; }
-plan 16
+plan 20
 
 # Wrong CA.
 IMAP_CA=$OTHER_CA_FILE write_conf
@@ -25,6 +26,18 @@ rc=0; "$PLEDGED" --config "$t/p.conf" --once 2>"$t/err" || rc=$?
 check "wrong name: refused" test "$rc" = 69
 check "wrong name: the reason is named" grep -qiE 'certificate|name' "$t/err"
 check "wrong name: no LOGIN sent" test "$(logins)" = "$before"
+
+# The wrong TLS mode for the port: the log names the likely cause.
+IMAP_TIMEOUT=2 write_conf
+sed -i "s/^port = .*/port = $IMAP_PORT/" "$t/p.conf"
+rc=0; "$PLEDGED" --config "$t/p.conf" --once 2>"$t/err" || rc=$?
+check "implicit TLS to the STARTTLS port: not 0" test "$rc" != 0
+check "implicit TLS to the STARTTLS port: the cause named" grep -q "if this port speaks plain IMAP and offers STARTTLS (usually 143), set tls = starttls" "$t/err"
+IMAP_TIMEOUT=2 write_conf
+sed -i "s/^tls = .*/tls = starttls/" "$t/p.conf"
+rc=0; timeout 60 "$PLEDGED" --config "$t/p.conf" --once 2>"$t/err" || rc=$?
+check "STARTTLS to the implicit-TLS port: not 0" test "$rc" != 0
+check "STARTTLS to the implicit-TLS port: the cause named" grep -q "expects TLS from the first byte (usually port 993) sends no greeting: if this is one, set tls = implicit" "$t/err"
 
 # A server that stops answering: one timeout, exit 75, nothing recorded.
 IMAP_TIMEOUT=2 write_conf

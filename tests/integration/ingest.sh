@@ -3,7 +3,7 @@
 # pledgectl, decisions recorded, a second ingest changes nothing, dry-run
 # writes nothing, exit codes for unreadable and unparseable input.
 . "$PLEDGED_SOURCE_DIR/tests/integration/common.bash"
-plan 19
+plan 24
 base_conf >"$t/p.conf"
 tok=$("$PLEDGECTL" --config "$t/p.conf" issue --phase 2 --to artist@example.org 2>/dev/null)
 
@@ -12,11 +12,19 @@ printf 'From: artist@example.org\nSubject: Re: phase two\nMessage-ID: <c1@exampl
 printf 'From: MAILER-DAEMON@mx.example.org\nSubject: Undelivered Mail Returned to Sender\nAuto-Submitted: auto-replied\nMessage-ID: <b1@mx>\n\n> %s\n' "$tok" >"$t/3.eml"
 printf 'From: a@b.c\nContent-Type: multipart/mixed; boundary="\\""\n\n--"\nx\n' >"$t/4.eml"
 
-# A dry run creates nothing, not even the database: 66 without one.
+# A dry run without a database decides against an empty one in memory,
+# exactly as the real run would (a duplicate within the pass included),
+# and creates nothing.
 sed "s#^database = .*#database = $t/none.db#" "$t/p.conf" >"$t/none.conf"
-rc=0; "$PLEDGED" --config "$t/none.conf" --dry-run ingest "$t/1.eml" >/dev/null 2>&1 || rc=$?
-check "dry-run without a database: 66" test "$rc" = 66
+cp "$t/1.eml" "$t/1-again.eml"
+rc=0; out=$("$PLEDGED" --config "$t/none.conf" --dry-run ingest "$t/1.eml" "$t/1-again.eml" "$t/2.eml" 2>"$t/err") || rc=$?
+check "dry-run without a database: 0" test "$rc" = 0
+check "dry-run without a database: the pledge" grep -q "1.eml: pledge artist@example.org" <<<"$out"
+check "dry-run without a database: the same message again" grep -q "1-again.eml: already recorded" <<<"$out"
+check "dry-run without a database: the confirmation" grep -q "2.eml: confirm phase 2 artist@example.org" <<<"$out"
+check "dry-run without a database: says so" grep -q "no database yet" "$t/err"
 check "dry-run created no database" test ! -e "$t/none.db"
+check "dry-run took no lock" test ! -e "$t/lock"
 
 # Dry run: decisions printed, nothing written.
 out=$("$PLEDGED" --config "$t/p.conf" --dry-run ingest "$t/1.eml" "$t/2.eml" 2>&1)

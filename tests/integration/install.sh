@@ -10,8 +10,8 @@
 . "$PLEDGED_SOURCE_DIR/tests/integration/common.bash"
 src=$PLEDGED_SOURCE_DIR
 tmp=$t
-nsql=$(cd "$src/sql" && find . -type f ! -name '.*' | wc -l)
-plan $((11 + nsql + 4 + 1 + 2 + 2 + 3))
+nsql=$(cd "$src/sql" && find . -type f ! -name '.*' ! -name README | wc -l)
+plan $((13 + nsql + 4 + 1 + 2 + 2 + 3))
 
 echo "install: configuring and building with prefix /usr in $tmp/build"
 if ! cmake -S "$src" -B "$tmp/build" -DBUILD_TESTING=OFF \
@@ -34,9 +34,11 @@ expect() { # path under the staging root, test(1) flag
 
 expect /usr/sbin/pledged -x
 expect /usr/bin/pledgectl -x
-expect /usr/share/man/man8/pledged.8 -f
-expect /usr/share/man/man1/pledgectl.1 -f
-expect /usr/share/man/man5/pledged.conf.5 -f
+expect /usr/share/man/man8/pledged.8.gz -f
+expect /usr/share/man/man1/pledgectl.1.gz -f
+expect /usr/share/man/man5/pledged.conf.5.gz -f
+expect /usr/share/doc/pledged/copyright -f
+expect /usr/share/doc/pledged/changelog.gz -f
 expect /usr/lib/systemd/system/pledged.service -f
 expect /usr/lib/systemd/system/pledged-once.service -f
 expect /usr/lib/systemd/system/pledged.timer -f
@@ -44,7 +46,7 @@ expect /usr/lib/tmpfiles.d/pledged.conf -f
 expect /etc/pledged/pledged.conf.sample -f
 expect /usr/share/doc/pledged/examples/cron.d-pledged -f
 # Every file of sql/ (schema, migrations, views), wherever it sits.
-(cd "$src/sql" && find . -type f ! -name '.*' | sort) >"$tmp/sql"
+(cd "$src/sql" && find . -type f ! -name '.*' ! -name README | sort) >"$tmp/sql"
 while read -r f; do
 	expect "/usr/share/pledged/sql/${f#./}" -f
 done <"$tmp/sql"
@@ -78,9 +80,10 @@ for prog in usr/sbin/pledged usr/bin/pledgectl; do
 	check "/$prog has no fault hooks" no_hooks "$prog"
 done
 
-# The installed pages are the ones that render cleanly.
+# The installed pages (compressed, as Debian wants) are the ones that
+# render cleanly.
+same_page() { zcat "$root/usr/share/man/$1.gz" | cmp -s - "$src/contrib/man/${1#*/}"; }
 for page in man8/pledged.8 man1/pledgectl.1 man5/pledged.conf.5; do
-	check "/usr/share/man/$page is contrib/man/${page#*/}" \
-	    cmp -s "$root/usr/share/man/$page" "$src/contrib/man/${page#*/}"
+	check "/usr/share/man/$page.gz is contrib/man/${page#*/}" same_page "$page"
 done
 finish
