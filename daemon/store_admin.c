@@ -33,27 +33,48 @@ prepare(
 enum store_status
 store_stats(struct store *st, struct store_stats *out)
 {
+	/*
+	 * Artists count once: an artist excluded by an organizer, or a
+	 * second address linked to another, is left out ('counted').
+	 */
 	static const char sql[] =
-	    "SELECT (SELECT count(*) FROM artist),"
-	    " (SELECT count(*) FROM pledge"
-	    "  WHERE state IN ('received', 'confirmed')),"
-	    " (SELECT count(*) FROM pledge WHERE state = 'confirmed'),"
-	    " (SELECT count(*) FROM artist_status WHERE phase2_confirmed),"
-	    " (SELECT count(*) FROM pledge WHERE state = 'withdrawn'),"
+	    "SELECT count(*),"
+	    " count(*) FILTER (WHERE pledge_state IN ('received',"
+	    "  'confirmed')),"
+	    " count(*) FILTER (WHERE pledge_state = 'confirmed'),"
+	    " count(*) FILTER (WHERE phase2_confirmed),"
+	    " count(*) FILTER (WHERE pledge_state = 'withdrawn'),"
 	    " (SELECT count(*) FROM audit a WHERE outcome = 'review' AND"
 	    "  NOT EXISTS (SELECT 1 FROM review_decision r"
 	    "  WHERE r.audit_id = a.id)),"
 	    " (SELECT count(*) FROM audit WHERE outcome = 'reject'),"
 	    " (SELECT count(*) FROM audit WHERE outcome = 'ignore'),"
 	    " (SELECT count(*) FROM audit),"
-	    " (SELECT count(*) FROM artist_status WHERE declined),"
-	    " (SELECT count(*) FROM artist_status"
-	    "  WHERE phase1_confirmed AND phase2_confirmed),"
+	    " count(*) FILTER (WHERE declined),"
+	    " count(*) FILTER (WHERE phase1_confirmed AND phase2_confirmed),"
 	    " (SELECT count(*) FROM token),"
 	    " (SELECT count(*) FROM token WHERE sent_at IS NOT NULL),"
-	    " (SELECT count(*) FROM token WHERE state = 'bounced')";
+	    " (SELECT count(*) FROM token WHERE state = 'bounced'),"
+	    " count(*) FILTER (WHERE phase2_confirmed AND pledge_state IN"
+	    "  ('received', 'confirmed')),"
+	    " (SELECT count(DISTINCT artist_id) FROM token WHERE phase = 2"
+	    "  AND sent_at IS NOT NULL),"
+	    " (SELECT count(*) FROM token WHERE state = 'failed'),"
+	    " (SELECT count(*) FROM artist WHERE excluded_at IS NOT NULL),"
+	    " (SELECT count(*) FROM artist WHERE linked_to IS NOT NULL),"
+	    " count(*) FILTER (WHERE pledge_source = 'import'),"
+	    " count(*) FILTER (WHERE pledge_source = 'manual')"
+	    " FROM artist_status WHERE counted";
 	sqlite3_stmt *stmt = NULL;
 	enum store_status rc;
+	int64_t *const cols[] = {&out->artists, &out->pledged,
+	    &out->confirmed_phase1, &out->confirmed_phase2, &out->withdrawn,
+	    &out->review, &out->rejected, &out->ignored, &out->messages,
+	    &out->declined, &out->phase2_of_phase1, &out->tokens_issued,
+	    &out->requests_sent, &out->requests_bounced,
+	    &out->phase2_of_pledged, &out->phase2_requested,
+	    &out->requests_failed, &out->excluded, &out->linked,
+	    &out->imported, &out->added};
 	int r;
 
 	memset(out, 0, sizeof(*out));
@@ -63,20 +84,8 @@ store_stats(struct store *st, struct store_stats *out)
 		rc = store_fail(st, r, "stats");
 		goto out;
 	}
-	out->artists = sqlite3_column_int64(stmt, 0);
-	out->pledged = sqlite3_column_int64(stmt, 1);
-	out->confirmed_phase1 = sqlite3_column_int64(stmt, 2);
-	out->confirmed_phase2 = sqlite3_column_int64(stmt, 3);
-	out->withdrawn = sqlite3_column_int64(stmt, 4);
-	out->review = sqlite3_column_int64(stmt, 5);
-	out->rejected = sqlite3_column_int64(stmt, 6);
-	out->ignored = sqlite3_column_int64(stmt, 7);
-	out->messages = sqlite3_column_int64(stmt, 8);
-	out->declined = sqlite3_column_int64(stmt, 9);
-	out->phase2_of_phase1 = sqlite3_column_int64(stmt, 10);
-	out->tokens_issued = sqlite3_column_int64(stmt, 11);
-	out->requests_sent = sqlite3_column_int64(stmt, 12);
-	out->requests_bounced = sqlite3_column_int64(stmt, 13);
+	for (size_t i = 0; i < sizeof cols / sizeof cols[0]; i++)
+		*cols[i] = sqlite3_column_int64(stmt, (int)i);
 out:
 	sqlite3_finalize(stmt);
 	return rc;

@@ -971,7 +971,7 @@ test_views(void **state)
 	    " last_activity > strftime('%s', 'now') - 600 FROM artist_status"
 	    " WHERE address = 'di@example.org'",
 	    "-|0|0|0|1");
-	assert_row(db, "SELECT * FROM phase_two", "2|2|0|1|1|1|50.0");
+	assert_row(db, "SELECT * FROM phase_two", "2|2|0|1|1|1|50.0|2|1|50.0");
 	assert_row(db,
 	    "SELECT group_concat(r, ';') FROM (SELECT day || ',' || pledges"
 	    " || ',' || confirmations_phase1 || ',' || confirmations_phase2"

@@ -261,7 +261,8 @@ enum store_status store_artist_phase(struct store *, const char *address,
  */
 
 /*
- * Counts for "pledgectl stats".  pledged: pledges not withdrawn
+ * Counts for "pledgectl stats", over the artists that count (not
+ * excluded, not a linked second address).  pledged: pledges not withdrawn
  * (received or confirmed); confirmed_phase1: confirmed pledges;
  * confirmed_phase2: artists whose latest phase-two answer is yes and who
  * have not withdrawn; review: messages held for review with no decision
@@ -277,6 +278,17 @@ struct store_stats {
 	/* Tokens issued, requests that went out (sent_at set), and the
 	 * requests that came back. */
 	int64_t tokens_issued, requests_sent, requests_bounced;
+	/*
+	 * phase2_of_pledged: confirmed phase two among the artists who
+	 * pledged (the base of a campaign that skipped phase one);
+	 * phase2_requested: artists a phase-two request went out to;
+	 * requests_failed: requests refused for good (a malformed
+	 * address, a 5xx); excluded, linked: artist rows left out of every
+	 * count by "pledgectl exclude" and "link"; imported, added: pledges
+	 * that came from "pledgectl import" and "pledgectl add".
+	 */
+	int64_t phase2_of_pledged, phase2_requested, requests_failed;
+	int64_t excluded, linked, imported, added;
 };
 enum store_status store_stats(struct store *, struct store_stats *);
 
