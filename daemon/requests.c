@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "pledged/addr.h"
 #include "pledged/config.h"
 #include "pledged/log.h"
 #include "pledged/request.h"
@@ -51,6 +52,10 @@ struct requests {
 	struct timespec last_submit; /* tv_sec 0: none yet */
 	long fault_kill_after;	     /* 0: off */
 	long delivered;
+	const char *reason; /* requests_last_reason */
+	char *preview;	    /* dry run: the first request */
+	char *preview_to;
+	long previews;
 };
 
 static void set_detail(char *buf, size_t len, const char *fmt, ...)
@@ -150,6 +155,8 @@ requests_close(struct requests *rq)
 	if (rq == NULL)
 		return;
 	smtp_close(rq->smtp);
+	free(rq->preview);
+	free(rq->preview_to);
 	request_templates_free(rq->tmpl);
 	token_secret_free(rq->own_key);
 	config_secret_free(rq->own_password);
@@ -170,7 +177,7 @@ requests_connect(struct requests *rq, char *why, size_t whylen)
 	    .timeout = cfg->smtp.timeout,
 	};
 
-	if (rq->o.outbox != NULL)
+	if (rq->o.outbox != NULL || rq->o.dry_run)
 		return REQUESTS_OK;
 	if (rq->smtp != NULL && rq->session_messages < MESSAGES_PER_SESSION)
 		return REQUESTS_OK;
@@ -280,9 +287,9 @@ pace(struct requests *rq)
  * set), 0 issue a new token, 2 reuse 'latest' (issued, never sent).
  */
 static int
-decide(const struct requests *rq, enum store_status ls,
-    const struct store_token *latest, int64_t now, char *detail,
-    size_t detaillen)
+decide(struct requests *rq, enum store_status ls,
+    const struct store_token *latest, int64_t now, int64_t changed_at,
+    char *detail, size_t detaillen)
 {
 	if (ls == STORE_NOT_FOUND)
 		return 0;
@@ -292,6 +299,7 @@ decide(const struct requests *rq, enum store_status ls,
 	if (rq->o.auto_submitted &&
 	    latest->issued_at > now - AUTO_MIN_INTERVAL) {
 		set_detail(detail, detaillen, "a request was made today");
+		rq->reason = "asked today";
 		return 1;
 	}
 	if (rq->o.resend)
@@ -299,13 +307,20 @@ decide(const struct requests *rq, enum store_status ls,
 	if (strcmp(latest->state, "sent") == 0 && latest->expires_at > now) {
 		set_detail(
 		    detail, detaillen, "request %s pending", latest->jti);
+		rq->reason = "request pending";
 		return 1;
 	}
+	if (strcmp(latest->state, "failed") == 0 && changed_at > 0 &&
+	    latest->issued_at <= changed_at)
+		return 0; /* the address was corrected since */
 	if (strcmp(latest->state, "failed") == 0 ||
 	    strcmp(latest->state, "bounced") == 0) {
 		set_detail(detail, detaillen,
 		    "request %s %s (--resend tries again)", latest->jti,
 		    latest->state);
+		rq->reason = strcmp(latest->state, "failed") == 0
+		    ? "request failed before"
+		    : "request bounced";
 		return 1;
 	}
 	return 0; /* expired, or an issued token about to expire */
@@ -315,6 +330,71 @@ static enum requests_status
 from_store(enum store_status s)
 {
 	return s == STORE_BUSY ? REQUESTS_BUSY : REQUESTS_ERR;
+}
+
+/* Placeholders of a dry run: well-formed, and nothing verifies them. */
+#define PREVIEW_JTI "preview-nothing-recorded00"
+#define PREVIEW_TOKEN "v4.public.PREVIEW-not-a-token-nothing-was-issued"
+
+/*
+ * Dry run: build the request with placeholders and keep the first one,
+ * or write each to preview_dir/NNNN.eml.  Nothing touches the store.
+ */
+static enum requests_status
+preview(struct requests *rq, const struct request_params *base, char *detail,
+    size_t detaillen)
+{
+	struct request_params p = *base;
+	char *msg = NULL, name[32];
+	size_t len;
+	enum requests_status rc = REQUESTS_OK;
+
+	p.token = PREVIEW_TOKEN;
+	p.jti = PREVIEW_JTI;
+	if (request_build(rq->tmpl, &p, &msg, &len, NULL) != 0)
+		return REQUESTS_ERR;
+	rq->previews++;
+	if (rq->o.preview_dir != NULL) {
+		snprintf(name, sizeof name, "%04ld", rq->previews);
+		rc = write_outbox(rq->o.preview_dir, name, msg, len);
+	} else if (rq->preview == NULL) {
+		rq->preview = msg;
+		msg = NULL;
+		if ((rq->preview_to = strdup(p.to)) == NULL)
+			rc = REQUESTS_ERR;
+	}
+	free(msg);
+	set_detail(detail, detaillen, "would be sent");
+	return rc;
+}
+
+/*
+ * An address no server can take (recorded from a broken From): a token
+ * marked failed with the reason, so the artist shows as failed, the
+ * round goes on, and the next run skips it until the address is fixed.
+ */
+static enum requests_status
+malformed(struct requests *rq, const char *address, int phase, int64_t now,
+    char *detail, size_t detaillen)
+{
+	struct store_token tok;
+	enum requests_status rc;
+	enum store_status s;
+	char why[160];
+
+	snprintf(why, sizeof why, "malformed address: %s",
+	    addr_invalid_reason(address));
+	set_detail(detail, detaillen, "%s", why);
+	rq->reason = "malformed address";
+	if (rq->o.dry_run)
+		return REQUESTS_FAILED;
+	if ((rc = requests_issue(rq->o.st, rq->o.key,
+		 rq->o.cfg->tokens.campaign, address, phase, rq->o.ttl, now,
+		 &tok)) != REQUESTS_OK)
+		return rc;
+	s = store_token_failed(rq->o.st, tok.jti, why);
+	free(tok.token);
+	return s == STORE_OK ? REQUESTS_FAILED : from_store(s);
 }
 
 enum requests_status
@@ -336,6 +416,7 @@ requests_send_one(struct requests *rq, const char *address, int phase,
 	memset(&latest, 0, sizeof latest);
 	memset(&tok, 0, sizeof tok);
 	set_detail(detail, detaillen, "%s", "");
+	rq->reason = "";
 	s = store_artist_phase(st, address, phase, &ap);
 	if (s == STORE_NOT_FOUND)
 		return REQUESTS_NO_ARTIST;
@@ -344,14 +425,27 @@ requests_send_one(struct requests *rq, const char *address, int phase,
 	rc = REQUESTS_SKIPPED;
 	if (ap.forgotten) {
 		set_detail(detail, detaillen, "forgotten");
+		rq->reason = "forgotten";
+		goto out;
+	}
+	if (ap.excluded) {
+		set_detail(detail, detaillen, "excluded from the counts");
+		rq->reason = "excluded";
+		goto out;
+	}
+	if (ap.linked) {
+		set_detail(detail, detaillen, "a linked second address");
+		rq->reason = "linked address";
 		goto out;
 	}
 	if (strcmp(ap.pledge_state, "withdrawn") == 0) {
 		set_detail(detail, detaillen, "withdrawn");
+		rq->reason = "withdrawn";
 		goto out;
 	}
 	if (ap.answered) {
 		set_detail(detail, detaillen, "answered phase %d", phase);
+		rq->reason = "answered";
 		goto out;
 	}
 	ls = store_token_latest(st, ap.artist_id, phase, &latest);
@@ -359,8 +453,28 @@ requests_send_one(struct requests *rq, const char *address, int phase,
 		rc = from_store(ls);
 		goto out;
 	}
-	if ((d = decide(rq, ls, &latest, now, detail, detaillen)) == 1)
+	if ((d = decide(rq, ls, &latest, now, ap.address_changed_at, detail,
+		 detaillen)) == 1)
 		goto out;
+	if (!addr_valid(address)) {
+		rc = malformed(rq, address, phase, now, detail, detaillen);
+		goto out;
+	}
+
+	p = (struct request_params){
+	    .from = rq->o.cfg->smtp.from,
+	    .to = address,
+	    .to_name = ap.name,
+	    .campaign = rq->o.cfg->tokens.campaign,
+	    .phase = phase,
+	    .expires_at = now + rq->o.ttl,
+	    .date = now,
+	    .auto_submitted = rq->o.auto_submitted,
+	};
+	if (rq->o.dry_run) {
+		rc = preview(rq, &p, detail, detaillen);
+		goto out;
+	}
 	/* The server first: a refusal must leave no token behind. */
 	if ((rc = requests_connect(rq, detail, detaillen)) != REQUESTS_OK)
 		goto out;
@@ -371,19 +485,9 @@ requests_send_one(struct requests *rq, const char *address, int phase,
 			rq->o.cfg->tokens.campaign, address, phase, rq->o.ttl,
 			now, &tok)) != REQUESTS_OK)
 		goto out;
-
-	p = (struct request_params){
-	    .from = rq->o.cfg->smtp.from,
-	    .to = address,
-	    .to_name = ap.name,
-	    .token = tok.token,
-	    .jti = tok.jti,
-	    .campaign = rq->o.cfg->tokens.campaign,
-	    .phase = phase,
-	    .expires_at = tok.expires_at,
-	    .date = now,
-	    .auto_submitted = rq->o.auto_submitted,
-	};
+	p.token = tok.token;
+	p.jti = tok.jti;
+	p.expires_at = tok.expires_at;
 	if (request_build(rq->tmpl, &p, &msg, &len, msgid) != 0) {
 		rc = REQUESTS_ERR;
 		goto out;
@@ -411,6 +515,7 @@ requests_send_one(struct requests *rq, const char *address, int phase,
 			goto out;
 		case SMTP_PERMFAIL:
 			set_detail(detail, detaillen, "%s", reply);
+			rq->reason = "refused by the server";
 			s = store_token_failed(st, tok.jti, reply);
 			rc = s == STORE_OK ? REQUESTS_FAILED : from_store(s);
 			goto out;
@@ -434,6 +539,20 @@ out:
 	free(latest.token);
 	free(ap.name);
 	return rc;
+}
+
+const char *
+requests_last_reason(const struct requests *rq)
+{
+	return rq->reason != NULL ? rq->reason : "";
+}
+
+const char *
+requests_preview(const struct requests *rq, const char **to)
+{
+	if (to != NULL)
+		*to = rq->preview_to;
+	return rq->preview;
 }
 
 enum requests_status

@@ -121,6 +121,7 @@ static const char artist_sql[] =
     "  WHEN phase1_confirmed THEN 'confirmed'"
     "  WHEN k1 = 'decline' THEN 'declined'"
     "  WHEN t1 = 'bounced' THEN 'bounced'"
+    "  WHEN t1 = 'failed' THEN 'failed'"
     "  WHEN t1 IN ('issued', 'sent') THEN 'requested'"
     "  WHEN pledge_state = 'received' THEN 'received' END AS st1,"
     " CASE WHEN pledge_state = 'withdrawn' AND (k2 IS NOT NULL"
@@ -128,11 +129,13 @@ static const char artist_sql[] =
     "  WHEN phase2_confirmed THEN 'confirmed'"
     "  WHEN k2 = 'decline' THEN 'declined'"
     "  WHEN t2 = 'bounced' THEN 'bounced'"
+    "  WHEN t2 = 'failed' THEN 'failed'"
     "  WHEN t2 IN ('issued', 'sent') THEN 'requested' END AS st2"
     " FROM x)"
     " SELECT artist_id, address, name, pledge_state, phase1_confirmed,"
     " phase2_confirmed, declined, forgotten, created_at, last_activity,"
-    " st1, st2, max(last_activity, coalesce(tl, 0)) FROM y"
+    " st1, st2, max(last_activity, coalesce(tl, 0)), excluded,"
+    " linked_to IS NOT NULL, pledge_source FROM y"
     " WHERE (?1 = 0 OR (?1 = 1 AND phase1_confirmed)"
     " OR (?1 = 2 AND phase2_confirmed))"
     " AND (?2 IS NULL OR pledge_state = ?2)"
@@ -177,6 +180,9 @@ artist_query(struct store *st, int phase, const char *state, int64_t id,
 		row.phase1_state = col_text(stmt, 10);
 		row.phase2_state = col_text(stmt, 11);
 		row.last_change = sqlite3_column_int64(stmt, 12);
+		row.excluded = sqlite3_column_int(stmt, 13) != 0;
+		row.linked = sqlite3_column_int(stmt, 14) != 0;
+		row.pledge_source = col_text(stmt, 15);
 		if (fn(&row, arg) != 0)
 			goto out;
 	}

@@ -248,6 +248,9 @@ struct store_artist_phase {
 	char pledge_state[16]; /* "received", "confirmed", "withdrawn", "" */
 	bool answered, forgotten;
 	char *name; /* display name, new (free()), NULL when none */
+	/* excluded from the counts; a second address linked to another */
+	bool excluded, linked;
+	int64_t address_changed_at; /* "pledgectl fix-address"; 0: never */
 };
 enum store_status store_artist_phase(struct store *, const char *address,
     int phase, struct store_artist_phase *out);
@@ -303,11 +306,17 @@ struct store_artist_row {
 	 * Where the artist stands in each phase, NULL when nowhere:
 	 * "received" (phase one only: pledged, not asked yet), "requested"
 	 * (a token was issued or sent, no answer), "confirmed", "declined",
-	 * "bounced" (the latest request came back) or "withdrawn".
+	 * "bounced" (the latest request came back), "failed" (it could not
+	 * be sent: a malformed address, a 5xx) or "withdrawn".
 	 */
 	const char *phase1_state, *phase2_state;
 	/* last_activity, or a later token issued or request sent */
 	int64_t last_change;
+	/* Excluded from the counts ("pledgectl exclude"); a second address
+	 * linked to another artist ("pledgectl link"); how the pledge came
+	 * ("email", "import", "manual"; NULL without a pledge). */
+	bool excluded, linked;
+	const char *pledge_source;
 };
 /*
  * Artists, optionally only those confirmed for 'phase' (1 or 2; 0: all)
