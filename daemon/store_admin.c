@@ -73,8 +73,8 @@ store_stats(struct store *st, struct store_stats *out)
 	    &out->declined, &out->phase2_of_phase1, &out->tokens_issued,
 	    &out->requests_sent, &out->requests_bounced,
 	    &out->phase2_of_pledged, &out->phase2_requested,
-	    &out->requests_failed, &out->excluded, &out->linked,
-	    &out->imported, &out->added};
+	    &out->requests_failed, &out->excluded, &out->linked, &out->imported,
+	    &out->added};
 	int r;
 
 	memset(out, 0, sizeof(*out));
@@ -541,6 +541,35 @@ store_review_decide(
 	return rc;
 }
 
+/* The id of the artist row with this exact address (lower-cased). */
+static enum store_status
+artist_row_id(struct store *st, const char *address, int64_t *id)
+{
+	static const char sql[] = "SELECT id FROM artist WHERE address = ?1";
+	sqlite3_stmt *stmt = NULL;
+	enum store_status rc;
+	int r;
+
+	*id = 0;
+	if ((rc = prepare(st, sql, &stmt, "artist")) != STORE_OK)
+		return rc;
+	if ((r = sqlite3_bind_text(stmt, 1, address, -1, SQLITE_STATIC)) !=
+	    SQLITE_OK) {
+		rc = store_fail(st, r, "artist");
+		goto out;
+	}
+	r = sqlite3_step(stmt);
+	if (r == SQLITE_ROW)
+		*id = sqlite3_column_int64(stmt, 0);
+	else if (r == SQLITE_DONE)
+		rc = STORE_NOT_FOUND;
+	else
+		rc = store_fail(st, r, "artist");
+out:
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
 /* Run one forget statement bound as (?1 artist id, ?2 address, ?3 now). */
 static enum store_status
 forget_step(struct store *st, const char *sql, int64_t id, const char *address,
@@ -604,8 +633,13 @@ store_artist_forget_id(
 	    " NULL, request_message_id)"
 	    " WHERE instr(lower(last_error), ?2)"
 	    " OR instr(lower(request_message_id), ?2)",
+	    "UPDATE correction SET detail = NULL WHERE detail IS NOT NULL"
+	    " AND (artist_id = ?1 OR instr(lower(detail), ?2))",
+	    "UPDATE pledge SET note = NULL, source_detail = NULL"
+	    " WHERE artist_id = ?1 AND (note IS NOT NULL"
+	    " OR source_detail IS NOT NULL)",
 	    ("UPDATE artist SET address = NULL, display_name = NULL,"
-	     " forgotten_at = ?3 WHERE id = ?1"),
+	     " forgotten_at = ?3, linked_to = NULL WHERE id = ?1"),
 	};
 	enum store_status rc;
 	char *lower = NULL;
@@ -633,7 +667,8 @@ store_artist_forget_id(
 	}
 	if ((rc = store_begin(st)) != STORE_OK)
 		goto out;
-	rc = store_artist_get(st, lower, &id, NULL);
+	/* This address's own row, not the artist it may be linked to. */
+	rc = artist_row_id(st, lower, &id);
 	if (rc != STORE_OK && rc != STORE_NOT_FOUND)
 		goto out;
 	for (i = 0; i < sizeof(sqls) / sizeof(sqls[0]); i++)

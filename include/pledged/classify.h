@@ -93,6 +93,11 @@ struct classify_lookup {
 	    char **token, char jti[TOKEN_JTI_MAX + 1]);
 	/* Has this address a pledge that is not withdrawn? */
 	bool (*has_pledged)(void *arg, const char *address);
+	/*
+	 * Are these two addresses the same artist (one linked to the
+	 * other, "pledgectl link")?  May be NULL: only equal addresses are.
+	 */
+	bool (*same_artist)(void *arg, const char *a, const char *b);
 };
 
 enum classify_dmarc {

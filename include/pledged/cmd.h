@@ -46,8 +46,15 @@ struct token_secret;
 /* Shared argument parsing; each prints its own error. */
 int cmd_parse_phase(const char *s);		      /* 1, 2, or 0: bad */
 int cmd_parse_duration(const char *s, int64_t *secs); /* "30d" → 0 / -1 */
-/* Lower-cased addr-spec of 'in' into out; -1 (printed) when it is none. */
+/*
+ * Lower-cased address 'in' into out, for looking an artist up: an
+ * addr-spec, or any address the ledger may have recorded from a broken
+ * From (it has an '@' and no control character).  -1 (printed) when it
+ * is none.  cmd_new_address: the same for an address a command records,
+ * which must be an RFC 5322 addr-spec (addr_valid).
+ */
 int cmd_normalise_address(const char *in, char *out, size_t outlen);
+int cmd_new_address(const char *in, char *out, size_t outlen);
 
 /*
  * Load the configuration and check that it has what 'need' (CONFIG_NEED_*)

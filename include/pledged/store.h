@@ -147,7 +147,9 @@ enum store_status store_artist_get(
     struct store *, const char *address, int64_t *artist_id, char state[16]);
 /*
  * The artist with this address, created if new.  A non-empty
- * 'display_name' (may be NULL) replaces the one recorded.
+ * 'display_name' (may be NULL) is recorded when the artist has none yet
+ * (the name of the pledge stays).  Both calls resolve a linked second
+ * address ("pledgectl link") to the artist it belongs to.
  */
 enum store_status store_artist_upsert(struct store *, const char *address,
     const char *display_name, int64_t *artist_id);
