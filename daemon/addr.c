@@ -270,6 +270,8 @@ addr_invalid_reason(const char *s)
 					"local part"
 				      : "no @";
 	i++;
+	if (s[i] == '@')
+		return "more than one @";
 	if (s[i] == '[') {
 		for (i++; s[i] != '\0' && s[i] != ']'; i++)
 			if (s[i] == '[' || s[i] == '\\' || s[i] == ' ')

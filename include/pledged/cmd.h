@@ -38,6 +38,13 @@ int cmd_review(int argc, char **argv, const char *config_path);
 int cmd_report(int argc, char **argv, const char *config_path);
 int cmd_forget(int argc, char **argv, const char *config_path);
 int cmd_verify(int argc, char **argv, const char *config_path);
+int cmd_import(int argc, char **argv, const char *config_path);
+int cmd_add(int argc, char **argv, const char *config_path);
+int cmd_link(int argc, char **argv, const char *config_path);
+int cmd_unlink(int argc, char **argv, const char *config_path);
+int cmd_exclude(int argc, char **argv, const char *config_path);
+int cmd_include(int argc, char **argv, const char *config_path);
+int cmd_fix_address(int argc, char **argv, const char *config_path);
 
 struct config;
 struct store;

@@ -434,4 +434,81 @@ enum store_status store_artist_forget(struct store *, const char *address);
 enum store_status store_artist_forget_id(
     struct store *, const char *address, int64_t *artist_id);
 
+/*
+ * Organizers' corrections (store_campaign.c), each recorded in the
+ * correction table with 'by' (the invoking user, or --by) and the time.
+ * All run inside the caller's transaction, or as their own statements
+ * without one.  Addresses are lower-cased here.
+ */
+
+/* A pledge that came another way ("pledgectl add", "pledgectl import"). */
+struct store_pledge_in {
+	const char *address;	   /* an addr-spec */
+	const char *name;	   /* display name, may be NULL */
+	const char *source;	   /* "import" or "manual" */
+	const char *source_detail; /* how: the CSV's source column; NULL */
+	const char *note;	   /* may be NULL */
+	int64_t pledged_at;	   /* 0: now */
+	const char *by;		   /* who made the correction */
+	const char *detail;	   /* for the correction row: FILE:LINE, ... */
+};
+/*
+ * Record the pledge, creating the artist when new.  STORE_DUPLICATE,
+ * with nothing written, when the address (or the artist it is linked
+ * to) has a pledge in any state: an address already in the ledger keeps
+ * its history.  *artist_id (may be NULL) gets the artist.
+ */
+enum store_status store_pledge_add(
+    struct store *, const struct store_pledge_in *, int64_t *artist_id);
+
+/*
+ * Take the artist with exactly this address out of every count
+ * ('exclude'), or back in.  STORE_DUPLICATE when it already was so,
+ * STORE_NOT_FOUND for an unknown address.  'note' (may be NULL) is kept
+ * with the correction.
+ */
+enum store_status store_artist_exclude(struct store *, const char *address,
+    bool exclude, const char *note, const char *by, int64_t *artist_id);
+
+/*
+ * Make 'other' a second address of the artist at 'address' (created
+ * when new): mail and tokens from it count for that artist, once.
+ * STORE_DUPLICATE when already linked (or the same artist);
+ * STORE_NOT_FOUND, with *why set, when it cannot be done (no such
+ * artist, a chain of links, only 'other' has a pledge).
+ * store_artist_unlink undoes it (STORE_DUPLICATE: it was not linked).
+ */
+enum store_status store_artist_link(struct store *, const char *address,
+    const char *other, const char *by, const char **why);
+enum store_status store_artist_unlink(
+    struct store *, const char *other, const char *by);
+
+/*
+ * Correct an artist's address (one recorded from a broken From, say).
+ * A request that failed before is sent again by the next send.
+ * STORE_NOT_FOUND for an unknown old address, STORE_DUPLICATE when the
+ * new one is another artist's; *why says which.
+ */
+enum store_status store_artist_fix_address(struct store *,
+    const char *old_address, const char *new_address, const char *by,
+    const char **why);
+
+/* Record a correction of 'action' (the CHECK's vocabulary). */
+enum store_status store_correction_add(struct store *, const char *action,
+    int64_t artist_id, int64_t audit_id, const char *detail, const char *by);
+
+struct store_correction_row {
+	int64_t id;
+	const char *action;
+	int64_t artist_id;   /* 0: none */
+	const char *address; /* of that artist row; NULL when forgotten */
+	const char *detail, *by;
+	int64_t at;
+	int64_t audit_id; /* 0: none */
+};
+/* Corrections, oldest first; 'artist_id' 0: all, else that artist's
+ * (and those of addresses linked to it). */
+enum store_status store_correction_foreach(struct store *, int64_t artist_id,
+    int (*fn)(const struct store_correction_row *, void *), void *arg);
+
 #endif
