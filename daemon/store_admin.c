@@ -514,13 +514,13 @@ out:
 }
 
 enum store_status
-store_review_decide(
-    struct store *st, int64_t audit_id, bool approved, const char *decided_by)
+store_review_settle(struct store *st, int64_t audit_id, const char *decision,
+    const char *decided_by, bool server_pending)
 {
 	static const char sql[] =
 	    "INSERT INTO review_decision (audit_id, decision, decided_by,"
-	    " decided_at) SELECT id, ?2, ?3, ?4 FROM audit WHERE id = ?1"
-	    " AND outcome = 'review'";
+	    " decided_at, server_pending) SELECT id, ?2, ?3, ?4, ?5"
+	    " FROM audit WHERE id = ?1 AND outcome = 'review'";
 	sqlite3_stmt *stmt = NULL;
 	enum store_status rc;
 	int r;
@@ -528,17 +528,26 @@ store_review_decide(
 	if ((rc = prepare(st, sql, &stmt, "review")) != STORE_OK)
 		return rc;
 	if ((r = sqlite3_bind_int64(stmt, 1, audit_id)) != SQLITE_OK ||
-	    (r = sqlite3_bind_text(stmt, 2, approved ? "approved" : "rejected",
-		 -1, SQLITE_STATIC)) != SQLITE_OK ||
+	    (r = sqlite3_bind_text(stmt, 2, decision, -1, SQLITE_STATIC)) !=
+		SQLITE_OK ||
 	    (r = sqlite3_bind_text(stmt, 3, decided_by, -1, SQLITE_STATIC)) !=
 		SQLITE_OK ||
 	    (r = sqlite3_bind_int64(stmt, 4, store_now())) != SQLITE_OK ||
+	    (r = sqlite3_bind_int(stmt, 5, server_pending)) != SQLITE_OK ||
 	    (r = sqlite3_step(stmt)) != SQLITE_DONE)
 		rc = store_fail(st, r, "review");
 	else
 		rc = sqlite3_changes(st->db) == 1 ? STORE_OK : STORE_NOT_FOUND;
 	sqlite3_finalize(stmt);
 	return rc;
+}
+
+enum store_status
+store_review_decide(
+    struct store *st, int64_t audit_id, bool approved, const char *decided_by)
+{
+	return store_review_settle(st, audit_id,
+	    approved ? "approved" : "rejected", decided_by, false);
 }
 
 /* The id of the artist row with this exact address (lower-cased). */

@@ -100,6 +100,13 @@ void cmd_put_block(FILE *fp, const char *s, const char *indent);
  */
 int cmd_csv_field(FILE *fp, const char *s, bool last);
 int cmd_csv_row(FILE *fp, const char *const *fields, size_t n);
+/*
+ * Where to find a message on the server: "message-id <ID>" and
+ * "mailbox M uid U (uidvalidity V)" or "ingested (sha256 ...)", each on
+ * its own line after 'indent'.  For show and review.
+ */
+void cmd_put_message_where(
+    FILE *fp, const struct store_audit *a, const char *indent);
 /* Who runs us: getlogin(), $SUDO_USER, $USER, the passwd entry. */
 const char *cmd_login_name(char *buf, size_t len);
 /*

@@ -345,7 +345,7 @@ struct store_audit_row {
 	int64_t id;
 	struct store_audit audit; /* artist_id, phase 0 when none */
 	const char *artist;	  /* address, NULL when none or forgotten */
-	const char *decision;	  /* "approved", "rejected" or NULL */
+	const char *decision;	  /* "approved", "declined", "rejected", NULL */
 	const char *decided_by;	  /* of that decision; may be NULL */
 	int64_t decided_at;	  /* of that decision; 0: none */
 };
@@ -415,6 +415,13 @@ enum store_status store_daily_foreach(
  */
 enum store_status store_review_decide(
     struct store *, int64_t audit_id, bool approved, const char *decided_by);
+/*
+ * The same with the decision named: "approved", "declined" (the reply
+ * was a refusal) or "rejected"; 'server_pending' marks a message still
+ * to be moved out of the review folder on the server.
+ */
+enum store_status store_review_settle(struct store *, int64_t audit_id,
+    const char *decision, const char *decided_by, bool server_pending);
 
 /*
  * "pledgectl forget": erase the artist's personal data (address, name,
