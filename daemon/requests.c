@@ -377,10 +377,10 @@ static enum requests_status
 malformed(struct requests *rq, const char *address, int phase, int64_t now,
     char *detail, size_t detaillen)
 {
-	struct store_token tok;
-	enum requests_status rc;
+	struct store *st = rq->o.st;
 	enum store_status s;
-	char why[160];
+	char why[160], jti[TOKEN_JTI_MAX + 1];
+	int64_t artist_id;
 
 	snprintf(why, sizeof why, "malformed address: %s",
 	    addr_invalid_reason(address));
@@ -388,13 +388,23 @@ malformed(struct requests *rq, const char *address, int phase, int64_t now,
 	rq->reason = "malformed address";
 	if (rq->o.dry_run)
 		return REQUESTS_FAILED;
-	if ((rc = requests_issue(rq->o.st, rq->o.key,
-		 rq->o.cfg->tokens.campaign, address, phase, rq->o.ttl, now,
-		 &tok)) != REQUESTS_OK)
-		return rc;
-	s = store_token_failed(rq->o.st, tok.jti, why);
-	free(tok.token);
-	return s == STORE_OK ? REQUESTS_FAILED : from_store(s);
+	/*
+	 * Nothing to sign (a token's sub must be an address): the row
+	 * records the attempt, without token text, as failed.
+	 */
+	token_new_jti(jti);
+	if ((s = store_begin(st)) != STORE_OK)
+		return from_store(s);
+	if ((s = store_artist_upsert(st, address, NULL, &artist_id)) !=
+		STORE_OK ||
+	    (s = store_token_issue(st, jti, artist_id, phase, NULL, now,
+		 now + rq->o.ttl)) != STORE_OK ||
+	    (s = store_token_failed(st, jti, why)) != STORE_OK ||
+	    (s = store_commit(st)) != STORE_OK) {
+		store_rollback(st);
+		return from_store(s);
+	}
+	return REQUESTS_FAILED;
 }
 
 enum requests_status
