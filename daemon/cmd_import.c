@@ -9,7 +9,8 @@
  *
  *   address   address, email, e-mail, email address, mail   (required)
  *   name      name, display name, artist, artist name
- *   pledged   pledged_at, pledged at, date, pledged, when, timestamp
+ *   pledged   pledged_at, pledged at, date, pledged, when, timestamp,
+ *             signed, signed_at
  *             (YYYY-MM-DD, or with a time: "YYYY-MM-DD HH:MM[:SS]" or
  *             RFC 3339; UTC unless an offset is given; empty: now)
  *   source    source, how, via, channel
@@ -54,11 +55,12 @@ static const char import_usage[] =
 
 enum col { COL_ADDRESS, COL_NAME, COL_PLEDGED, COL_SOURCE, COL_NOTE, COL_N };
 
-static const char *const col_names[COL_N][6] = {
+#define COL_ALIASES 8
+static const char *const col_names[COL_N][COL_ALIASES] = {
     [COL_ADDRESS] = {"address", "email", "e-mail", "email address", "mail"},
     [COL_NAME] = {"name", "display name", "artist", "artist name"},
     [COL_PLEDGED] = {"pledged_at", "pledged at", "date", "pledged", "when",
-	"timestamp"},
+	"timestamp", "signed", "signed_at"},
     [COL_SOURCE] = {"source", "how", "via", "channel"},
     [COL_NOTE] = {"note", "notes", "comment", "comments"},
 };
@@ -344,7 +346,8 @@ map_header(const char *file, const struct record *r, int map[COL_N])
 		int found = -1;
 
 		for (int c = 0; c < COL_N && found < 0; c++)
-			for (int k = 0; k < 6 && col_names[c][k] != NULL; k++)
+			for (int k = 0;
+			     k < COL_ALIASES && col_names[c][k] != NULL; k++)
 				if (strcasecmp(h, col_names[c][k]) == 0)
 					found = c;
 		if (found < 0) {
@@ -597,8 +600,18 @@ cmd_import(int argc, char **argv, const char *config_path)
 		rc = EX_DATAERR;
 		goto out;
 	}
-	if ((rc = cmd_open_reader(config_path, &cfg, &st)) != EX_OK)
+	/* A campaign may start with its import: the database is created
+	 * then (not by a dry run, which must leave nothing behind). */
+	if ((rc = cmd_load_config(config_path, CONFIG_NEED_STORE, &cfg)) !=
+		EX_OK ||
+	    (rc = cmd_open_store(cfg, !dry, &st)) != EX_OK) {
+		if (rc == EX_NOINPUT && dry)
+			fprintf(stderr,
+			    "pledgectl: import: no database yet (%s): a dry "
+			    "run creates none\n",
+			    cfg->store.database);
 		goto out;
+	}
 	rc = record(st, file, &rs, by, dry);
 out:
 	rows_free(&rs);
