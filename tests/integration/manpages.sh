@@ -88,7 +88,8 @@ check_mentions pledged.8 --config --once --dry-run --check-config --verbose \
 check_mentions pledgectl.1 keygen issue send stats list show export review \
     report forget --out --phase --to --expires --all-pledged --outbox \
     --resend --json --state --what --format --approve --reject --html \
-    "EXIT STATUS"
+    --confirmed-only --dry-run --preview-dir --decline --message --by \
+    import add link unlink exclude include fix-address "EXIT STATUS"
 check_mentions pledged.conf.5 "SECTION [imap]" "SECTION [store]" \
     "SECTION [tokens]" "SECTION [daemon]" "SECTION [smtp]" \
     port tls ca_file user password_file mailbox after processed_mailbox \
