@@ -5,9 +5,8 @@
  * --decline settles a held reply as the artist's refusal: the decline of
  * its token's phase is recorded (single use, like a confirmation).  With
  * [imap] after = move, a settled message that came from the server is
- * marked server_pending in its decision, for pledged to move it out of
- * the review folder (see DESIGN.md and pledgectl(1) for what it does
- * today).
+ * marked server_pending in its decision, and the next pass of pledged
+ * moves it out of the review folder (poll.c: found there by Message-ID).
  *
  * An approval does what the daemon would have done had it not held the
  * message, in the same transaction as the decision: a sender-mismatch or

@@ -378,3 +378,36 @@ store_query_int(struct store *st, const char *sql, int64_t id, int64_t *out)
 	sqlite3_finalize(stmt);
 	return rc;
 }
+
+enum store_status
+store_review_moves_foreach(struct store *st,
+    int (*fn)(int64_t decision_id, const char *message_id, void *arg),
+    void *arg)
+{
+	static const char sql[] =
+	    "SELECT r.id, a.message_id FROM review_decision r"
+	    " JOIN audit a ON a.id = r.audit_id WHERE r.server_pending = 1"
+	    " ORDER BY r.id";
+	sqlite3_stmt *stmt = NULL;
+	enum store_status rc;
+	int r;
+
+	if ((rc = prepare(st, sql, &stmt, "review moves")) != STORE_OK)
+		return rc;
+	while ((r = sqlite3_step(stmt)) == SQLITE_ROW)
+		if (fn(sqlite3_column_int64(stmt, 0),
+			(const char *)sqlite3_column_text(stmt, 1), arg) != 0)
+			break;
+	if (r != SQLITE_ROW && r != SQLITE_DONE)
+		rc = store_fail(st, r, "review moves");
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+enum store_status
+store_review_move_done(struct store *st, int64_t decision_id)
+{
+	return run(st,
+	    "UPDATE review_decision SET server_pending = 0 WHERE id = ?1",
+	    decision_id, NULL, NULL);
+}

@@ -500,6 +500,17 @@ enum store_status store_artist_fix_address(struct store *,
     const char *old_address, const char *new_address, const char *by,
     const char **why);
 
+/*
+ * Review decisions whose message is still to be moved out of the review
+ * folder ([imap] after = move): 'fn' gets each decision's id and its
+ * message's Message-ID (NULL when it had none), oldest first; non-zero
+ * stops.  store_review_move_done clears the mark.
+ */
+enum store_status store_review_moves_foreach(struct store *,
+    int (*fn)(int64_t decision_id, const char *message_id, void *arg),
+    void *arg);
+enum store_status store_review_move_done(struct store *, int64_t decision_id);
+
 /* Record a correction of 'action' (the CHECK's vocabulary). */
 enum store_status store_correction_add(struct store *, const char *action,
     int64_t artist_id, int64_t audit_id, const char *detail, const char *by);
