@@ -323,8 +323,9 @@ test_migrate_store_v1(void **state)
 			     " WHERE type = 'index' AND name = 'audit_sha256'"),
 	    0);
 	/* Raw SQL: today's statements may name columns version 1 lacks. */
-	raw_exec(st->db, "INSERT INTO artist (address, display_name,"
-			 " created_at) VALUES ('cy@example.com', 'Cy', 1)");
+	raw_exec(st->db,
+	    "INSERT INTO artist (address, display_name,"
+	    " created_at) VALUES ('cy@example.com', 'Cy', 1)");
 	id = raw_int(st->db, "SELECT id FROM artist");
 	a.artist_id = id;
 	assert_int_equal(store_audit_insert(st, &a, &aid), STORE_OK);
@@ -1198,6 +1199,105 @@ test_organizer_reads(void **state)
 	assert_true(bo != ana);
 }
 
+/* Corrections: add, exclude/include, link/unlink, fix-address. */
+static void
+test_corrections(void **state)
+{
+	struct fx *fx = *state;
+	struct store_pledge_in in = {
+	    .address = "ann@example.org",
+	    .name = "Ann",
+	    .source = "manual",
+	    .note = "by phone",
+	    .pledged_at = DAY1,
+	    .by = "org",
+	    .detail = "by phone",
+	};
+	struct store_stats s;
+	const char *why = NULL;
+	int64_t ann = 0, id = 0, bo = 0;
+
+	assert_int_equal(store_pledge_add(fx->st, &in, &ann), STORE_OK);
+	/* Twice: nothing changes, the history stays. */
+	in.name = "Other";
+	assert_int_equal(store_pledge_add(fx->st, &in, &id), STORE_DUPLICATE);
+	assert_int_equal(id, ann);
+	assert_row(fx->st->db,
+	    "SELECT display_name, p.source, p.note, p.created_at"
+	    " FROM artist a JOIN pledge p ON p.artist_id = a.id",
+	    "Ann|manual|by phone|1709294400");
+	in.address = "bo@example.org";
+	in.source = "import";
+	in.detail = "f.csv:2";
+	assert_int_equal(store_pledge_add(fx->st, &in, &bo), STORE_OK);
+	assert_int_equal(store_stats(fx->st, &s), STORE_OK);
+	assert_int_equal(s.pledged, 2);
+	assert_int_equal(s.added, 1);
+	assert_int_equal(s.imported, 1);
+
+	assert_int_equal(store_artist_exclude(fx->st, "BO@example.org", true,
+			     "test", "org", &id),
+	    STORE_OK);
+	assert_int_equal(id, bo);
+	assert_int_equal(store_artist_exclude(
+			     fx->st, "bo@example.org", true, NULL, "org", NULL),
+	    STORE_DUPLICATE);
+	assert_int_equal(store_stats(fx->st, &s), STORE_OK);
+	assert_int_equal(s.pledged, 1);
+	assert_int_equal(s.excluded, 1);
+	assert_int_equal(store_artist_exclude(fx->st, "bo@example.org", false,
+			     NULL, "org", NULL),
+	    STORE_OK);
+	assert_int_equal(store_stats(fx->st, &s), STORE_OK);
+	assert_int_equal(s.pledged, 2);
+
+	/* A linked address resolves to its artist and counts once. */
+	assert_int_equal(store_artist_link(fx->st, "ann@example.org",
+			     "mgr@example.org", "org", &why),
+	    STORE_OK);
+	assert_int_equal(
+	    store_artist_upsert(fx->st, "mgr@example.org", "Mgr", &id),
+	    STORE_OK);
+	assert_int_equal(id, ann);
+	assert_int_equal(
+	    store_artist_get(fx->st, "mgr@example.org", &id, NULL), STORE_OK);
+	assert_int_equal(id, ann);
+	assert_int_equal(store_stats(fx->st, &s), STORE_OK);
+	assert_int_equal(s.artists, 2);
+	assert_int_equal(s.linked, 1);
+	/* No chains, and the first address must be an artist's. */
+	assert_int_equal(store_artist_link(fx->st, "mgr@example.org",
+			     "x@example.org", "org", &why),
+	    STORE_NOT_FOUND);
+	assert_non_null(why);
+	/* Only the second address has a pledge: the other way round. */
+	assert_int_equal(
+	    store_artist_upsert(fx->st, "cy@example.org", NULL, &id), STORE_OK);
+	assert_int_equal(store_artist_link(fx->st, "cy@example.org",
+			     "bo@example.org", "org", &why),
+	    STORE_NOT_FOUND);
+	assert_int_equal(
+	    store_artist_unlink(fx->st, "mgr@example.org", "org"), STORE_OK);
+	assert_int_equal(store_artist_unlink(fx->st, "mgr@example.org", "org"),
+	    STORE_DUPLICATE);
+
+	/* fix-address: a taken address is refused, a free one taken. */
+	assert_int_equal(store_artist_fix_address(fx->st, "ann@example.org",
+			     "bo@example.org", "org", &why),
+	    STORE_DUPLICATE);
+	assert_int_equal(store_artist_fix_address(fx->st, "ann@example.org",
+			     "ann@example.net", "org", &why),
+	    STORE_OK);
+	assert_int_equal(
+	    store_artist_get(fx->st, "ann@example.net", &id, NULL), STORE_OK);
+	assert_int_equal(id, ann);
+	assert_row(fx->st->db,
+	    "SELECT group_concat(action || ':' || decided_by, ',')"
+	    " FROM (SELECT * FROM correction ORDER BY id)",
+	    "add:org,import:org,exclude:org,include:org,link:org,unlink:org,"
+	    "fix-address:org");
+}
+
 int
 main(void)
 {
@@ -1222,6 +1322,7 @@ main(void)
 		test_artist_upsert, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 		test_confirmation_single_use, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_corrections, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_tokens, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 		test_mailbox_state, setup, teardown),
