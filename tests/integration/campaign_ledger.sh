@@ -160,4 +160,25 @@ check "show: the corrections of the artist" grep -q "review .*organizer .*declin
 ctl report --html "$t/r.html" >/dev/null
 check "report: phase two among every pledger" grep -q "1 of the 7 artists who pledged have confirmed phase two" "$t/r.html"
 check "report: no phase-one share without a phase-one round" test "$(grep -c 'confirmed in phase one' "$t/r.html")" = 0
+# Phase two leaves out whoever declined phase one.
+printf 'From: Eve <eve@example.net>\r\nSubject: I pledge\r\nMessage-ID: <e@x>\r\n\r\nI pledge.\r\n' >"$t/e.eml"
+ingest "$t/e.eml" >/dev/null
+mkdir "$t/out1"
+ctl send --phase 1 --to eve@example.net --outbox "$t/out1" >/dev/null
+{
+	printf 'From: eve@example.net\r\nSubject: Re: confirm\r\nMessage-ID: <e-r@x>\r\n\r\nNo, I decline.\r\n\r\n'
+	sed -n '/^Content-Type: text\/plain/,/^--=_pledged/p' "$t"/out1/*.eml | tail -n +4 | sed 's/^/> /'
+} >"$t/e-r.eml"
+check "Eve declines phase one" test "$(ingest "$t/e-r.eml")" = "$t/e-r.eml: decline phase 1 eve@example.net"
+out=$(ctl send --phase 2 --all-pledged --dry-run 2>/dev/null)
+check "phase two leaves her out, and says why" grep -q "1 declined phase one" <<<"$(sed -n 2p <<<"$out")"
+rc=0; out=$(ctl send --phase 2 --all-pledged --confirmed-only --dry-run 2>/dev/null) || rc=$?
+check "--confirmed-only: nobody confirmed phase one, and why" grep -q "not confirmed in phase one" <<<"$(sed -n 2p <<<"$out")"
+
+# A malformed address can be shown and forgotten too.
+printf 'From: Odd <odd@one@example.net>\r\nSubject: I pledge\r\nMessage-ID: <o@x>\r\n\r\nI pledge.\r\n' >"$t/o.eml"
+ingest "$t/o.eml" >/dev/null
+check "show a malformed address" grep -q "odd@one@example.net" <<<"$(ctl show 'odd@one@example.net')"
+check "forget a malformed address" grep -q "forgotten" <<<"$(ctl forget 'odd@one@example.net')"
+check "it is gone" test "$(sql "SELECT count(*) FROM artist WHERE address LIKE 'odd@%'")" = 0
 finish
