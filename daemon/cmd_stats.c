@@ -24,8 +24,8 @@ print_json(const struct store_stats *s)
 	char *text = NULL;
 	int rc = EX_SOFTWARE;
 
-	o = json_pack("{sIsIsIsIsIsIsIsIsIsIsIsIsIsIsIsIsIsIsIsIsI}",
-	    "artists", s->artists, "pledged", s->pledged, "confirmed_phase1",
+	o = json_pack("{sIsIsIsIsIsIsIsIsIsIsIsIsIsIsIsIsIsIsIsIsI}", "artists",
+	    s->artists, "pledged", s->pledged, "confirmed_phase1",
 	    s->confirmed_phase1, "confirmed_phase2", s->confirmed_phase2,
 	    "declined", s->declined, "withdrawn", s->withdrawn, "review",
 	    s->review, "rejected", s->rejected, "ignored", s->ignored,
@@ -34,8 +34,8 @@ print_json(const struct store_stats *s)
 	    s->requests_bounced, "requests_failed", s->requests_failed,
 	    "phase2_requested", s->phase2_requested, "phase2_of_pledged",
 	    s->phase2_of_pledged, "phase2_of_phase1", s->phase2_of_phase1,
-	    "imported", s->imported, "added", s->added, "excluded",
-	    s->excluded, "linked", s->linked);
+	    "imported", s->imported, "added", s->added, "excluded", s->excluded,
+	    "linked", s->linked);
 	if (o == NULL || (text = json_dumps(o, JSON_COMPACT)) == NULL) {
 		fprintf(stderr, "pledgectl: stats: out of memory\n");
 		goto out;
@@ -73,14 +73,14 @@ print_text(const struct store_stats *s)
 	 * phase-one round.  The phase-one share is a separate line. */
 	note[0] = '\0';
 	if (s->pledged > 0)
-		snprintf(note, sizeof(note), "(%.0f%% of the %" PRId64
-		    " who pledged)",
+		snprintf(note, sizeof(note),
+		    "(%.0f%% of the %" PRId64 " who pledged)",
 		    100.0 * (double)s->phase2_of_pledged / (double)s->pledged,
 		    s->pledged);
 	line("confirmed, phase two", s->confirmed_phase2, note);
 	if (s->confirmed_phase1 > 0) {
-		snprintf(note, sizeof(note), "(%.0f%% of the %" PRId64
-		    " confirmed in phase one)",
+		snprintf(note, sizeof(note),
+		    "(%.0f%% of the %" PRId64 " confirmed in phase one)",
 		    100.0 * (double)s->phase2_of_phase1 /
 			(double)s->confirmed_phase1,
 		    s->confirmed_phase1);
