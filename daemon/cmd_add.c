@@ -68,7 +68,10 @@ cmd_add(int argc, char **argv, const char *config_path)
 		return EX_USAGE;
 	in.address = addr;
 	in.detail = in.note;
-	if ((rc = cmd_open_reader(config_path, &cfg, &st)) != EX_OK)
+	/* A campaign may start with its first pledge added by hand. */
+	if ((rc = cmd_load_config(config_path, CONFIG_NEED_STORE, &cfg)) !=
+		EX_OK ||
+	    (rc = cmd_open_store(cfg, true, &st)) != EX_OK)
 		goto out;
 	if ((sr = store_begin(st)) != STORE_OK ||
 	    ((sr = store_pledge_add(st, &in, &id)) != STORE_OK &&

@@ -422,6 +422,9 @@ cmd_send(int argc, char **argv, const char *config_path)
 		       "%zu\n",
 		    sent, skipped.total, deferred, failed);
 	/* Why: a send that selects nobody must say so. */
+	if (all && t.n == 0 && skipped.total == 0)
+		printf("nobody to ask: no artist is recorded yet (pledges come "
+		       "by mail, pledgectl import or pledgectl add)\n");
 	skip_print(stdout, "skipped", &skipped);
 	skip_print(stdout, dry ? "would fail" : "failed", &failures);
 	if (dry && preview_dir != NULL && sent > 0)
