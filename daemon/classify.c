@@ -608,7 +608,11 @@ decide_token(const struct classify_policy *pol,
 		out->reason = REASON_REPLAYED;
 		return;
 	}
-	if (msg->from_addr == NULL || strcmp(msg->from_addr, c->sub) != 0) {
+	/* A linked second address of the artist answers for the artist. */
+	if (msg->from_addr == NULL ||
+	    (strcmp(msg->from_addr, c->sub) != 0 &&
+		(lk->same_artist == NULL ||
+		    !lk->same_artist(lk->arg, msg->from_addr, c->sub)))) {
 		out->outcome = OUTCOME_REVIEW;
 		out->reason = REASON_SENDER_MISMATCH;
 		return;

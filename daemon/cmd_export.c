@@ -178,7 +178,8 @@ emit(struct xctx *c)
 
 static const char *const artist_cols[] = {"id", "address", "name",
     "pledge_state", "phase1_state", "phase2_state", "phase1_confirmed",
-    "phase2_confirmed", "declined", "forgotten", "created_at", "last_change"};
+    "phase2_confirmed", "declined", "forgotten", "created_at", "last_change",
+    "pledge_source", "excluded", "linked"};
 
 static int
 artist_row(const struct store_artist_row *r, void *arg)
@@ -197,6 +198,9 @@ artist_row(const struct store_artist_row *r, void *arg)
 	xbool(&c->v[9], r->forgotten);
 	xtime(&c->v[10], r->created_at);
 	xtime(&c->v[11], r->last_change);
+	xstr(&c->v[12], r->pledge_source);
+	xbool(&c->v[13], r->excluded);
+	xbool(&c->v[14], r->linked);
 	return emit(c);
 }
 

@@ -10,6 +10,7 @@
  * escaping to their own rules, except that a CSV cell a spreadsheet would
  * run as a formula gets a leading apostrophe unless raw output is asked.
  */
+#include <inttypes.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -258,4 +259,25 @@ cmd_flush(FILE *fp)
 		return EX_IOERR;
 	}
 	return EX_OK;
+}
+
+void
+cmd_put_message_where(FILE *fp, const struct store_audit *a, const char *indent)
+{
+	fprintf(fp, "%s%-10s ", indent, "message-id");
+	if (a->message_id != NULL) {
+		fputc('<', fp);
+		cmd_put_text(fp, a->message_id);
+		fputc('>', fp);
+	} else
+		fputs("(none)", fp);
+	fprintf(fp, "\n%s%-10s ", indent, "where");
+	if (a->mailbox != NULL) {
+		fputs("mailbox ", fp);
+		cmd_put_text(fp, a->mailbox);
+		fprintf(fp, " uid %" PRIu32 " (uidvalidity %" PRIu32 ")\n",
+		    a->uid, a->uidvalidity);
+	} else
+		fprintf(fp, "ingested (sha256 %s)\n",
+		    a->sha256_hex != NULL ? a->sha256_hex : "-");
 }

@@ -70,7 +70,7 @@ cmd_issue(int argc, char **argv, const char *config_path)
 		return EX_USAGE;
 	}
 	memset(&c, 0, sizeof c);
-	if (cmd_normalise_address(to, c.sub, sizeof c.sub) != 0)
+	if (cmd_new_address(to, c.sub, sizeof c.sub) != 0)
 		return EX_USAGE;
 	if ((rc = cmd_load_signer(config_path, &cfg, &key)) != EX_OK)
 		goto out;

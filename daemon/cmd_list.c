@@ -60,7 +60,9 @@ list_row(const struct store_artist_row *r, void *arg)
 		cmd_put_cell(stdout, r->phase2_state, 10);
 		fputc(' ', stdout);
 	}
-	printf("%s\n", cmd_time_utc(r->last_change, when));
+	printf("%s%s\n", cmd_time_utc(r->last_change, when),
+	    r->excluded ? "  (excluded from the counts)"
+			: (r->linked ? "  (a linked second address)" : ""));
 	return 0;
 }
 

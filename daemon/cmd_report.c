@@ -2,7 +2,8 @@
  * pledgectl report --html FILE: one self-contained page an organizer can
  * publish or mail around: the headline counts, a timeline of pledges and
  * confirmations per day (inline SVG from the daily_counts view), phase
- * two as a share of phase one, and the latest decisions.
+ * two among every pledger (and, separately, of the phase-one confirmed),
+ * and the latest decisions.
  *
  * No external assets, no script: the page must render the same from a
  * file, a web server or an email attachment, and must not call home.
@@ -396,15 +397,28 @@ write_page(FILE *fp, struct store *st, const char *campaign)
 	chart(fp, &d);
 	fputs("</div>\n", fp);
 
-	if (s.confirmed_phase1 > 0)
-		share = 100.0 * (double)s.phase2_of_phase1 /
-		    (double)s.confirmed_phase1;
+	/*
+	 * Phase two among every pledger (a campaign may skip phase one);
+	 * the share of the phase-one confirmed only where there are any,
+	 * labelled as such.
+	 */
+	if (s.pledged > 0)
+		share = 100.0 * (double)s.phase2_of_pledged / (double)s.pledged;
 	fprintf(fp,
 	    "<h2>Phase two</h2>\n<div class=\"panel\">\n<p>%" PRId64
-	    " of %" PRId64 " artists confirmed in phase one have confirmed "
-	    "phase two: <strong>%.0f%%</strong>.</p>\n<div class=\"bar\">"
-	    "<div style=\"width:%.1f%%\"></div></div>\n</div>\n",
-	    s.phase2_of_phase1, s.confirmed_phase1, share, share);
+	    " of the %" PRId64 " artists who pledged have confirmed phase "
+	    "two: <strong>%.0f%%</strong> (%" PRId64 " asked so far).</p>\n"
+	    "<div class=\"bar\"><div style=\"width:%.1f%%\"></div></div>\n",
+	    s.phase2_of_pledged, s.pledged, share, s.phase2_requested, share);
+	if (s.confirmed_phase1 > 0)
+		fprintf(fp,
+		    "<p class=\"muted\">Of the %" PRId64 " artists confirmed "
+		    "in phase one, %" PRId64 " (%.0f%%) have confirmed phase "
+		    "two.</p>\n",
+		    s.confirmed_phase1, s.phase2_of_phase1,
+		    100.0 * (double)s.phase2_of_phase1 /
+			(double)s.confirmed_phase1);
+	fputs("</div>\n", fp);
 
 	fprintf(fp,
 	    "<h2>Recent activity</h2>\n<p class=\"muted\">The last %d "

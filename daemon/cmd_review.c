@@ -1,6 +1,12 @@
 /*
- * pledgectl review [--approve ID | --reject ID]: the messages pledged held
- * for a person, and that person's decision.
+ * pledgectl review [--approve ID | --decline ID | --reject ID] [--by WHO]:
+ * the messages pledged held for a person, and that person's decision.
+ *
+ * --decline settles a held reply as the artist's refusal: the decline of
+ * its token's phase is recorded (single use, like a confirmation).  With
+ * [imap] after = move, a settled message that came from the server is
+ * marked server_pending in its decision, and the next pass of pledged
+ * moves it out of the review folder (poll.c: found there by Message-ID).
  *
  * An approval does what the daemon would have done had it not held the
  * message, in the same transaction as the decision: a sender-mismatch or
@@ -28,7 +34,8 @@
 #include "pledged/store.h"
 
 static const char review_usage[] =
-    "usage: pledgectl review [--approve ID | --reject ID]\n";
+    "usage: pledgectl review [--approve ID | --decline ID | --reject ID]"
+    " [--by WHO]\n";
 
 static int
 list_row(const struct store_audit_row *r, void *arg)
@@ -61,6 +68,7 @@ list_row(const struct store_audit_row *r, void *arg)
 	printf("\n  %-9s ", "subject");
 	cmd_put_text(stdout, a->subject);
 	fputc('\n', stdout);
+	cmd_put_message_where(stdout, a, "  ");
 	if (a->own_text != NULL) {
 		printf("  text\n");
 		cmd_put_block(stdout, a->own_text, "    | ");
@@ -75,6 +83,7 @@ struct held {
 	char from[256], name[256], decision[16];
 	int phase;
 	int64_t artist_id;
+	bool imap; /* read from a mailbox (not ingested) */
 };
 
 static int
@@ -103,12 +112,13 @@ get_row(const struct store_audit_row *r, void *arg)
 	    r->decision != NULL ? r->decision : "");
 	h->phase = a->phase;
 	h->artist_id = a->artist_id;
+	h->imap = a->mailbox != NULL;
 	return 1;
 }
 
 /*
- * Count a held reply as its token's confirmation (or, with 'decline', its
- * refusal).  Inside a transaction.
+ * Count a held reply as its token's confirmation, or with 'decline' as
+ * its refusal.  Inside a transaction.
  */
 static enum store_status
 approve_confirmation(struct store *st, int64_t audit_id, const struct held *h,
@@ -148,8 +158,8 @@ approve_confirmation(struct store *st, int64_t audit_id, const struct held *h,
 	if (rc != STORE_OK)
 		return rc;
 	if (decline) {
-		*note = phase == 1 ? "counted as a phase-one decline"
-				   : "counted as a phase-two decline";
+		*note = phase == 1 ? "recorded as a phase-one decline"
+				   : "recorded as a phase-two decline";
 		return STORE_OK;
 	}
 	*note = phase == 1 ? "counted as a phase-one confirmation"
@@ -224,15 +234,22 @@ approve_unauthenticated(
 	return approve_pledge(st, audit_id, h, note);
 }
 
+/* The decision's name for the action ('a', 'd' or 'r'). */
+static const char *
+decision_name(int action)
+{
+	return action == 'a' ? "approved"
+			     : (action == 'd' ? "declined" : "rejected");
+}
+
 static int
-decide(struct store *st, int64_t id, bool approve)
+decide(struct store *st, int64_t id, int action, const char *who, bool move)
 {
 	struct held h;
 	const char *note = "nothing else recorded";
 	enum store_status rc;
-	char who[64];
+	bool pending;
 
-	cmd_login_name(who, sizeof(who));
 	memset(&h, 0, sizeof(h));
 	if ((rc = store_begin(st)) != STORE_OK)
 		return cmd_store_exit(rc);
@@ -255,24 +272,35 @@ decide(struct store *st, int64_t id, bool approve)
 		store_rollback(st);
 		return EX_DATAERR;
 	}
-	if ((rc = store_review_decide(st, id, approve, who)) != STORE_OK)
+	pending = move && h.imap;
+	if ((rc = store_review_settle(
+		 st, id, decision_name(action), who, pending)) != STORE_OK)
 		goto fail;
-	if (approve &&
+	if (action != 'r' &&
 	    (strcmp(h.reason, "sender-mismatch") == 0 ||
 		strcmp(h.reason, "unclear") == 0))
-		rc = approve_confirmation(
-		    st, id, &h, strcmp(h.held, "decline") == 0, &note);
-	else if (approve && strcmp(h.reason, "unauthenticated") == 0)
+		rc = approve_confirmation(st, id, &h,
+		    action == 'd' || strcmp(h.held, "decline") == 0, &note);
+	else if (action == 'a' && strcmp(h.reason, "unauthenticated") == 0)
 		rc = approve_unauthenticated(st, id, &h, &note);
-	else if (approve)
+	else if (action == 'd' && strcmp(h.reason, "unauthenticated") == 0 &&
+	    h.jti[0] != '\0')
+		rc = approve_confirmation(st, id, &h, true, &note);
+	else if (action == 'a')
 		note = "the message carries several tokens: nothing counted;"
 		       " send the artist a new request";
 	if (rc != STORE_OK)
 		goto fail;
+	if ((rc = store_correction_add(st, "review", h.artist_id, id,
+		 decision_name(action), who)) != STORE_OK)
+		goto fail;
 	if ((rc = store_commit(st)) != STORE_OK)
 		return cmd_store_exit(rc);
-	printf("message #%" PRId64 " %s by %s: %s\n", id,
-	    approve ? "approved" : "rejected", who, note);
+	printf("message #%" PRId64 " %s by %s: %s\n", id, decision_name(action),
+	    who, note);
+	if (pending)
+		printf("the next pass of pledged moves it out of the review "
+		       "folder ([imap] after = move)\n");
 	return cmd_flush(stdout);
 fail:
 	store_rollback(st);
@@ -301,18 +329,27 @@ cmd_review(int argc, char **argv, const char *config_path)
 {
 	static const struct option opts[] = {
 	    {"approve", required_argument, NULL, 'a'},
+	    {"decline", required_argument, NULL, 'd'},
 	    {"reject", required_argument, NULL, 'r'},
+	    {"by", required_argument, NULL, 'b'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	struct config *cfg = NULL;
 	struct store *st = NULL;
+	const char *by;
+	char who[64];
 	int64_t id = 0;
 	int ch, rc, n = 0, action = 0;
 
-	while ((ch = getopt_long(argc, argv, "a:r:h", opts, NULL)) != -1) {
+	by = cmd_login_name(who, sizeof(who));
+	while ((ch = getopt_long(argc, argv, "a:d:r:b:h", opts, NULL)) != -1) {
 		switch (ch) {
+		case 'b':
+			by = optarg;
+			break;
 		case 'a':
+		case 'd':
 		case 'r':
 			if (action != 0) {
 				fputs(review_usage, stderr);
@@ -326,8 +363,9 @@ cmd_review(int argc, char **argv, const char *config_path)
 			printf("%s\nList the messages held for review, or "
 			       "settle one: --approve records\nwhat it would "
 			       "have recorded (the pledge or the "
-			       "confirmation),\n--reject closes it without "
-			       "effect.\n",
+			       "confirmation),\n--decline records the "
+			       "artist's refusal of the phase, --reject "
+			       "closes it\nwithout effect.\n",
 			    review_usage);
 			return EX_OK;
 		default:
@@ -342,7 +380,8 @@ cmd_review(int argc, char **argv, const char *config_path)
 	if ((rc = cmd_open_reader(config_path, &cfg, &st)) != EX_OK)
 		goto out;
 	if (action != 0) {
-		rc = decide(st, id, action == 'a');
+		rc = decide(
+		    st, id, action, by, cfg->imap.after == CONFIG_AFTER_MOVE);
 		goto out;
 	}
 	rc = cmd_store_exit(
@@ -353,7 +392,7 @@ cmd_review(int argc, char **argv, const char *config_path)
 		printf("nothing held for review\n");
 	else
 		printf("\n%d message%s held for review; settle each with "
-		       "--approve ID or --reject ID\n",
+		       "--approve ID, --decline ID or --reject ID\n",
 		    n, n == 1 ? "" : "s");
 	rc = cmd_flush(stdout);
 out:

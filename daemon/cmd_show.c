@@ -1,18 +1,24 @@
 /*
  * pledgectl show ADDR: everything recorded about one artist, oldest
  * first within each part: where they stand, the requests sent, their
- * answers, and every message from or about them with its outcome.
+ * answers, every message from or about them with its outcome and where
+ * to find it (Message-ID, mailbox and UID), and the organizers'
+ * corrections.  pledgectl show --message ID: one message in full, as
+ * recorded: the headers that mattered, the decision, and the artist's
+ * own text.
  */
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <sysexits.h>
 
 #include "pledged/cmd.h"
 #include "pledged/config.h"
 #include "pledged/store.h"
 
-static const char show_usage[] = "usage: pledgectl show ADDRESS\n";
+static const char show_usage[] =
+    "usage: pledgectl show ADDRESS | --message ID\n";
 
 static int
 show_artist(const struct store_artist_row *r, void *arg)
@@ -35,6 +41,11 @@ show_artist(const struct store_artist_row *r, void *arg)
 	    r->phase2_state != NULL ? r->phase2_state : "-");
 	printf(
 	    "  %-14s %s\n", "last change", cmd_time_utc(r->last_change, when));
+	if (r->pledge_source != NULL)
+		printf("  %-14s %s\n", "pledged by", r->pledge_source);
+	if (r->excluded)
+		printf("  %-14s %s\n", "counts",
+		    "excluded (pledgectl include puts it back)");
 	return 0;
 }
 
@@ -105,6 +116,75 @@ show_message(const struct store_audit_row *r, void *arg)
 		cmd_put_text(stdout, r->decided_by);
 		printf(" on %s\n", cmd_time_utc(r->decided_at, when));
 	}
+	cmd_put_message_where(stdout, a, "          ");
+	return 0;
+}
+
+static int
+show_correction(const struct store_correction_row *r, void *arg)
+{
+	char when[CMD_TIME_MAX];
+	int *n = arg;
+
+	if ((*n)++ == 0)
+		printf("\ncorrections\n  %-16s %-12s %-12s %s\n", "DATE (UTC)",
+		    "ACTION", "BY", "DETAIL");
+	printf("  %-16s %-12s ", cmd_time_utc(r->at, when), r->action);
+	cmd_put_cell(stdout, r->by, 12);
+	fputc(' ', stdout);
+	cmd_put_text(stdout, r->detail);
+	fputc('\n', stdout);
+	return 0;
+}
+
+/* --message ID: one audit row in full. */
+static int
+show_full_message(const struct store_audit_row *r, void *arg)
+{
+	const struct store_audit *a = &r->audit;
+	char when[CMD_TIME_MAX];
+
+	(void)arg;
+	printf("message #%" PRId64 "\n", r->id);
+	cmd_put_message_where(stdout, a, "  ");
+	printf("  %-10s ", "from");
+	cmd_put_text(stdout, a->from_addr);
+	if (a->from_name != NULL) {
+		fputs(" (", stdout);
+		cmd_put_text(stdout, a->from_name);
+		fputc(')', stdout);
+	}
+	printf("\n  %-10s ", "subject");
+	cmd_put_text(stdout, a->subject);
+	printf("\n  %-10s %s\n", "dmarc", a->dmarc != NULL ? a->dmarc : "-");
+	printf("  %-10s %zu bytes\n", "size", a->size);
+	printf("  %-10s %s\n", "read", cmd_time_utc(a->processed_at, when));
+	printf("  %-10s %s%s%s", "outcome", a->outcome,
+	    a->reason != NULL ? "/" : "", a->reason != NULL ? a->reason : "");
+	if (a->phase != 0)
+		printf(" phase %d", a->phase);
+	fputc('\n', stdout);
+	if (r->artist != NULL) {
+		printf("  %-10s ", "artist");
+		cmd_put_text(stdout, r->artist);
+		fputc('\n', stdout);
+	}
+	if (a->jti != NULL) {
+		printf("  %-10s ", "token id");
+		cmd_put_text(stdout, a->jti);
+		fputc('\n', stdout);
+	}
+	if (r->decision != NULL) {
+		printf("  %-10s %s by ", "decision", r->decision);
+		cmd_put_text(stdout, r->decided_by);
+		printf(" on %s\n", cmd_time_utc(r->decided_at, when));
+	}
+	printf("  the artist's own text (quotes, signature and disclaimers "
+	       "left out):\n");
+	if (a->own_text != NULL && a->own_text[0] != '\0')
+		cmd_put_block(stdout, a->own_text, "    | ");
+	else
+		printf("    (none)\n");
 	return 0;
 }
 
@@ -112,17 +192,29 @@ int
 cmd_show(int argc, char **argv, const char *config_path)
 {
 	static const struct option opts[] = {
+	    {"message", required_argument, NULL, 'm'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	struct config *cfg = NULL;
 	struct store *st = NULL;
-	char addr[256];
-	int64_t id = 0;
+	char addr[256], *end;
+	int64_t id = 0, message = 0;
 	int ch, rc, n;
 
-	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "m:h", opts, NULL)) != -1) {
 		switch (ch) {
+		case 'm':
+			message = strtoll(
+			    optarg[0] == '#' ? optarg + 1 : optarg, &end, 10);
+			if (*end != '\0' || message <= 0) {
+				fprintf(stderr,
+				    "pledgectl: show: '%s' is not a message "
+				    "id\n",
+				    optarg);
+				return EX_USAGE;
+			}
+			break;
 		case 'h':
 			printf("%s\nShow everything recorded about one artist: "
 			       "state, requests,\nanswers and messages.\n",
@@ -133,7 +225,20 @@ cmd_show(int argc, char **argv, const char *config_path)
 			return EX_USAGE;
 		}
 	}
-	if (optind + 1 != argc) {
+	if (message > 0 && optind == argc) {
+		if ((rc = cmd_open_reader(config_path, &cfg, &st)) != EX_OK)
+			goto out;
+		rc = store_audit_get(st, message, show_full_message, NULL);
+		if (rc == STORE_NOT_FOUND) {
+			fprintf(stderr,
+			    "pledgectl: show: no message #%" PRId64 "\n",
+			    message);
+			rc = EX_DATAERR;
+		} else if ((rc = cmd_store_exit(rc)) == EX_OK)
+			rc = cmd_flush(stdout);
+		goto out;
+	}
+	if (optind + 1 != argc || message > 0) {
 		fputs(show_usage, stderr);
 		return EX_USAGE;
 	}
@@ -175,6 +280,10 @@ cmd_show(int argc, char **argv, const char *config_path)
 		goto out;
 	if (n == 0)
 		printf("\nmessages: none\n");
+	n = 0;
+	if ((rc = cmd_store_exit(store_correction_foreach(
+		 st, id, show_correction, &n))) != EX_OK)
+		goto out;
 	rc = cmd_flush(stdout);
 out:
 	store_close(st);

@@ -24,14 +24,18 @@ print_json(const struct store_stats *s)
 	char *text = NULL;
 	int rc = EX_SOFTWARE;
 
-	o = json_pack("{sIsIsIsIsIsIsIsIsIsIsIsIsIsI}", "artists", s->artists,
-	    "pledged", s->pledged, "confirmed_phase1", s->confirmed_phase1,
-	    "confirmed_phase2", s->confirmed_phase2, "declined", s->declined,
-	    "withdrawn", s->withdrawn, "review", s->review, "rejected",
-	    s->rejected, "ignored", s->ignored, "messages", s->messages,
-	    "tokens_issued", s->tokens_issued, "requests_sent",
-	    s->requests_sent, "requests_bounced", s->requests_bounced,
-	    "phase2_of_phase1", s->phase2_of_phase1);
+	o = json_pack("{sIsIsIsIsIsIsIsIsIsIsIsIsIsIsIsIsIsIsIsIsI}", "artists",
+	    s->artists, "pledged", s->pledged, "confirmed_phase1",
+	    s->confirmed_phase1, "confirmed_phase2", s->confirmed_phase2,
+	    "declined", s->declined, "withdrawn", s->withdrawn, "review",
+	    s->review, "rejected", s->rejected, "ignored", s->ignored,
+	    "messages", s->messages, "tokens_issued", s->tokens_issued,
+	    "requests_sent", s->requests_sent, "requests_bounced",
+	    s->requests_bounced, "requests_failed", s->requests_failed,
+	    "phase2_requested", s->phase2_requested, "phase2_of_pledged",
+	    s->phase2_of_pledged, "phase2_of_phase1", s->phase2_of_phase1,
+	    "imported", s->imported, "added", s->added, "excluded", s->excluded,
+	    "linked", s->linked);
 	if (o == NULL || (text = json_dumps(o, JSON_COMPACT)) == NULL) {
 		fprintf(stderr, "pledgectl: stats: out of memory\n");
 		goto out;
@@ -54,17 +58,34 @@ line(const char *label, int64_t n, const char *note)
 static void
 print_text(const struct store_stats *s)
 {
-	char note[64];
+	char note[96];
 
 	line("artists", s->artists, "");
 	line("pledged", s->pledged, "");
+	if (s->imported > 0 || s->added > 0) {
+		snprintf(note, sizeof(note),
+		    "(%" PRId64 " imported, %" PRId64 " added by hand)",
+		    s->imported, s->added);
+		line("  not by email", s->imported + s->added, note);
+	}
 	line("confirmed, phase one", s->confirmed_phase1, "");
+	/* The base of phase two is every pledger: a campaign may skip the
+	 * phase-one round.  The phase-one share is a separate line. */
 	note[0] = '\0';
-	if (s->confirmed_phase1 > 0)
-		snprintf(note, sizeof(note), "(%.0f%% of phase one)",
-		    100.0 * (double)s->phase2_of_phase1 /
-			(double)s->confirmed_phase1);
+	if (s->pledged > 0)
+		snprintf(note, sizeof(note),
+		    "(%.0f%% of the %" PRId64 " who pledged)",
+		    100.0 * (double)s->phase2_of_pledged / (double)s->pledged,
+		    s->pledged);
 	line("confirmed, phase two", s->confirmed_phase2, note);
+	if (s->confirmed_phase1 > 0) {
+		snprintf(note, sizeof(note),
+		    "(%.0f%% of the %" PRId64 " confirmed in phase one)",
+		    100.0 * (double)s->phase2_of_phase1 /
+			(double)s->confirmed_phase1,
+		    s->confirmed_phase1);
+		line("  of them phase one too", s->phase2_of_phase1, note);
+	}
 	line("declined", s->declined, "");
 	line("withdrawn", s->withdrawn, "");
 	line("held for review", s->review, "");
@@ -73,7 +94,13 @@ print_text(const struct store_stats *s)
 	line("messages read", s->messages, "");
 	line("tokens issued", s->tokens_issued, "");
 	line("requests sent", s->requests_sent, "");
+	line("phase two asked", s->phase2_requested, "(artists)");
+	line("requests failed", s->requests_failed, "");
 	line("requests bounced", s->requests_bounced, "");
+	if (s->excluded > 0 || s->linked > 0) {
+		line("excluded from counts", s->excluded, "");
+		line("linked addresses", s->linked, "");
+	}
 }
 
 int

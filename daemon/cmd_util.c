@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sysexits.h>
 
+#include "pledged/addr.h"
 #include "pledged/cmd.h"
 #include "pledged/config.h"
 #include "pledged/privs.h"
@@ -74,25 +75,40 @@ bad:
 int
 cmd_normalise_address(const char *in, char *out, size_t outlen)
 {
-	size_t n = strlen(in), at = 0, ats = 0;
+	size_t n = strlen(in);
 
-	if (n == 0 || n >= outlen || n > 254)
+	/*
+	 * Any address the ledger may hold: an RFC 5322 addr-spec (a quoted
+	 * local part included), or one recorded from a broken From, so
+	 * that such an artist can still be shown, fixed and forgotten.
+	 * What a command creates is checked with cmd_new_address.
+	 */
+	if (n == 0 || n >= outlen || n > ADDR_MAX || strchr(in, '@') == NULL)
 		goto bad;
 	for (size_t i = 0; i < n; i++) {
 		unsigned char ch = in[i];
-		if (ch <= ' ' || ch >= 0x7f || strchr("<>()[]\\,;:\"", ch))
+		if (ch < ' ' || ch == 0x7f)
 			goto bad;
-		if (ch == '@')
-			at = i, ats++;
-		out[i] = tolower(ch);
+		out[i] = (char)tolower(ch);
 	}
 	out[n] = '\0';
-	if (ats != 1 || at == 0 || at == n - 1)
-		goto bad;
 	return 0;
 bad:
 	fprintf(stderr, "pledgectl: '%s' is not an email address\n", in);
 	return -1;
+}
+
+int
+cmd_new_address(const char *in, char *out, size_t outlen)
+{
+	const char *why = addr_invalid_reason(in);
+
+	if (why != NULL) {
+		fprintf(stderr, "pledgectl: '%s' is not an email address: %s\n",
+		    in, why);
+		return -1;
+	}
+	return cmd_normalise_address(in, out, outlen);
 }
 
 int

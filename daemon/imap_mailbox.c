@@ -119,6 +119,66 @@ out:
 	return st;
 }
 
+enum imap_status
+imap_search_message_id(
+    struct imap_conn *c, const char *message_id, uint32_t **uids, size_t *n)
+{
+	struct mailimap_search_key *key = NULL;
+	clist *result = NULL;
+	clistiter *it;
+	uint32_t *out = NULL;
+	size_t count = 0, len = strlen(message_id);
+	char *field = NULL, *value = NULL;
+	enum imap_status st = IMAP_TEMPFAIL;
+
+	*uids = NULL;
+	*n = 0;
+	/* The id goes out as an IMAP string: no quotes or line breaks. */
+	if (len == 0 || len > 900 || strpbrk(message_id, "\"\\\r\n") != NULL)
+		return IMAP_OK;
+	if (!imap_op_begin(c, "search", op_budget(c)))
+		return IMAP_TEMPFAIL;
+	if ((field = strdup("Message-ID")) == NULL ||
+	    (value = malloc(len + 3)) == NULL) {
+		log_warnx("imap: search: out of memory");
+		goto out;
+	}
+	snprintf(value, len + 3, "<%s>", message_id);
+	if ((key = mailimap_search_key_new_header(field, value)) == NULL) {
+		log_warnx("imap: search: out of memory");
+		goto out;
+	}
+	field = value = NULL; /* owned by key */
+	st = imap_result(c, mailimap_uid_search(c->imap, NULL, key, &result),
+	    "search", IMAP_PROTOCOL);
+	if (st != IMAP_OK)
+		goto out;
+	if (clist_count(result) > 0 &&
+	    (out = calloc((size_t)clist_count(result), sizeof(*out))) == NULL) {
+		log_warn("imap: search");
+		st = IMAP_TEMPFAIL;
+		goto out;
+	}
+	for (it = clist_begin(result); it != NULL; it = clist_next(it))
+		out[count++] = *(uint32_t *)clist_content(it);
+	if (count == 0) {
+		free(out);
+		out = NULL;
+	}
+	*uids = out;
+	*n = count;
+	out = NULL;
+out:
+	free(out);
+	free(field);
+	free(value);
+	if (result != NULL)
+		mailimap_search_result_free(result);
+	if (key != NULL)
+		mailimap_search_key_free(key);
+	return st;
+}
+
 /* The UID, size and body (when asked) of one FETCH response. */
 struct fetched {
 	uint32_t uid;
@@ -489,6 +549,18 @@ server_name(struct imap_conn *c, const char *name, char *out, size_t outlen)
 		out[i] = name[i] == '/' ? delim : name[i];
 	out[strlen(name)] = '\0';
 	return IMAP_OK;
+}
+
+enum imap_status
+imap_select_folder(struct imap_conn *c, const char *folder,
+    uint32_t *uidvalidity, uint32_t *uidnext)
+{
+	char mailbox[1024];
+	enum imap_status st;
+
+	if ((st = server_name(c, folder, mailbox, sizeof mailbox)) != IMAP_OK)
+		return st;
+	return imap_select(c, mailbox, uidvalidity, uidnext);
 }
 
 enum imap_status

@@ -21,6 +21,7 @@
 #include <libetpan/libetpan.h>
 
 #include "message_p.h"
+#include "pledged/addr.h"
 
 #define PAD 8 /* zero bytes after the copy */
 
@@ -206,41 +207,28 @@ msg_id_value(const struct msg_field *f)
 	return u;
 }
 
+/*
+ * The first mailbox of From, parsed by addr (RFC 5322): libetpan's
+ * parser drops the blanks of a quoted local part and takes a '<' in an
+ * unquoted display name for the address.
+ */
 static void
 set_from(struct message *m, const struct msg_field *f)
 {
-	struct mailimf_mailbox_list *mbl = NULL;
-	size_t idx = 0;
-	char *u = NULL;
+	char *u = msg_unfold(f->value, f->value_len), *addr = NULL;
+	char *name = NULL;
 
-	if (mailimf_mailbox_list_parse(f->value, f->value_len, &idx, &mbl) ==
-		MAILIMF_NO_ERROR &&
-	    mbl != NULL && clist_begin(mbl->mb_list) != NULL) {
-		struct mailimf_mailbox *mb =
-		    clist_content(clist_begin(mbl->mb_list));
-
-		if (mb->mb_addr_spec != NULL)
-			m->from_addr = msg_header_text(
-			    mb->mb_addr_spec, strlen(mb->mb_addr_spec));
-		if (mb->mb_display_name != NULL && *mb->mb_display_name != '\0')
-			m->from_name = msg_decode_2047(mb->mb_display_name);
-	} else {
-		/* Unparseable to libetpan: the <addr>, or a bare address. */
-		m->from_addr = msg_angle_id(f->value, f->value_len);
-		if (m->from_addr == NULL && (u = field_text(f)) != NULL &&
-		    strchr(u, '@') != NULL && strpbrk(u, " \t") == NULL) {
-			m->from_addr = u;
-			u = NULL;
-		}
-	}
-	if (m->from_addr != NULL && strchr(m->from_addr, '@') == NULL) {
-		free(m->from_addr);
-		m->from_addr = NULL;
-	}
+	if (u == NULL || addr_parse_mailbox(u, strlen(u), &addr, &name) != 0)
+		goto out;
+	if (addr != NULL && strchr(addr, '@') != NULL)
+		m->from_addr = msg_header_text(addr, strlen(addr));
+	if (name != NULL && *name != '\0')
+		m->from_name = msg_decode_2047(name);
 	lower(m->from_addr);
-	if (mbl != NULL)
-		mailimf_mailbox_list_free(mbl);
+out:
 	free(u);
+	free(addr);
+	free(name);
 }
 
 static void

@@ -80,6 +80,15 @@ judged_at(
 	return now;
 }
 
+static bool
+lk_same_artist(void *arg, const char *a, const char *b)
+{
+	int64_t ia, ib;
+
+	return store_artist_get(arg, a, &ia, NULL) == STORE_OK &&
+	    store_artist_get(arg, b, &ib, NULL) == STORE_OK && ia == ib;
+}
+
 static const char *
 dmarc_name(enum classify_dmarc d)
 {
@@ -202,7 +211,7 @@ pipeline_process(const struct pipeline_params *pp,
     const char *sha256, int64_t now, struct pipeline_decision *out)
 {
 	struct classify_lookup lk = {pp->store, lk_jti_used, lk_token_by_jti,
-	    lk_token_by_request, lk_has_pledged, lk_token_by_ref};
+	    lk_token_by_request, lk_has_pledged, lk_token_by_ref, lk_same_artist};
 	struct message *msg = NULL;
 	const char *why = NULL;
 	enum pipeline_status ps = PIPELINE_RECORDED;

@@ -28,7 +28,7 @@ usage(FILE *fp)
 	    "Commands:\n",
 	    DEFAULT_CONFIG);
 	for (const struct cmd *c = cmd_table; c->name != NULL; c++)
-		fprintf(fp, "  %-10s %s\n", c->name, c->summary);
+		fprintf(fp, "  %-12s %s\n", c->name, c->summary);
 	fprintf(fp, "\n'pledgectl COMMAND --help' describes one command.\n");
 }
 

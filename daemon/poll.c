@@ -12,6 +12,7 @@
  * its server action pending and cleared once the action is done, so a
  * crash between the COMMIT and the flag is finished by the next pass.
  */
+#include <inttypes.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -374,6 +375,111 @@ log_summary(const struct batch *b, size_t total)
 		    line);
 }
 
+/* The decisions to carry out, read before any IMAP command. */
+struct review_move {
+	int64_t id;
+	char *message_id; /* NULL: none */
+};
+struct review_moves {
+	struct review_move *v;
+	size_t n, cap;
+	bool failed;
+};
+
+static int
+review_move_cb(int64_t id, const char *message_id, void *arg)
+{
+	struct review_moves *m = arg;
+
+	if (m->n == m->cap) {
+		size_t cap = m->cap ? m->cap * 2 : 16;
+		struct review_move *nv = realloc(m->v, cap * sizeof(*nv));
+		if (nv == NULL) {
+			m->failed = true;
+			return 1;
+		}
+		m->v = nv;
+		m->cap = cap;
+	}
+	m->v[m->n].id = id;
+	m->v[m->n].message_id = NULL;
+	if (message_id != NULL &&
+	    (m->v[m->n].message_id = strdup(message_id)) == NULL) {
+		m->failed = true;
+		return 1;
+	}
+	m->n++;
+	return 0;
+}
+
+/*
+ * With after = move, messages that organizers settled with "pledgectl
+ * review" leave the review folder for the processed one.  The review
+ * folder holds them under new UIDs, so they are found by Message-ID;
+ * one without a Message-ID (or no longer there) is left where it is and
+ * its mark cleared, with a log line.  Each mark is cleared only after
+ * the move, so a crash repeats a move at worst (finding nothing).
+ */
+static int
+settle_review_moves(
+    struct imap_conn *c, struct engine *e, const struct config *cfg)
+{
+	struct review_moves m = {0};
+	uint32_t uv, next, *uids = NULL;
+	size_t n = 0, moved = 0;
+	enum imap_status st = IMAP_OK;
+	int rc = EX_OK;
+
+	if (cfg->imap.after != CONFIG_AFTER_MOVE || e->dry_run)
+		return EX_OK;
+	if (store_review_moves_foreach(e->store, review_move_cb, &m) !=
+		STORE_OK ||
+	    m.failed) {
+		rc = EX_IOERR;
+		goto out;
+	}
+	if (m.n == 0)
+		goto out;
+	st = imap_select_folder(c, cfg->imap.review_mailbox, &uv, &next);
+	if (st != IMAP_OK && st != IMAP_NO_MAILBOX) {
+		rc = imap_status_exit(st);
+		goto out;
+	}
+	for (size_t i = 0; i < m.n; i++) {
+		n = 0;
+		if (st == IMAP_OK && m.v[i].message_id != NULL) {
+			enum imap_status s2 = imap_search_message_id(
+			    c, m.v[i].message_id, &uids, &n);
+			if (s2 == IMAP_OK && n > 0)
+				s2 = imap_move(
+				    c, uids, n, cfg->imap.processed_mailbox);
+			free(uids);
+			uids = NULL;
+			if (s2 != IMAP_OK) {
+				rc = imap_status_exit(s2);
+				goto out;
+			}
+			moved += n;
+		}
+		if (n == 0)
+			log_info("poll: review decision %" PRId64
+				 ": its message is not in %s; left as is",
+			    m.v[i].id, cfg->imap.review_mailbox);
+		if (store_review_move_done(e->store, m.v[i].id) != STORE_OK) {
+			rc = EX_IOERR;
+			goto out;
+		}
+	}
+	log_info("poll: %zu settled message%s moved from %s to %s", moved,
+	    moved == 1 ? "" : "s", cfg->imap.review_mailbox,
+	    cfg->imap.processed_mailbox);
+out:
+	for (size_t i = 0; i < m.n; i++)
+		free(m.v[i].message_id);
+	free(m.v);
+	return rc;
+}
+
 int
 poll_pass(struct imap_conn *c, struct engine *e, const struct config *cfg,
     volatile sig_atomic_t *stop)
@@ -387,6 +493,8 @@ poll_pass(struct imap_conn *c, struct engine *e, const struct config *cfg,
 	int rc = EX_OK;
 
 	memset(&b, 0, sizeof b);
+	if ((rc = settle_review_moves(c, e, cfg)) != EX_OK)
+		return rc;
 	if ((st = imap_select(c, mailbox, &uidvalidity, &uidnext)) != IMAP_OK)
 		return imap_status_exit(st);
 	ss = store_mailbox_get(e->store, mailbox, &stored_uv, &last);

@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "pledged/addr.h"
 #include "pledged/log.h"
 #include "pledged/request.h"
 
@@ -63,15 +64,20 @@ static const char default_phase1[] =
     "If you did not pledge, ignore this message or answer NO: nothing\n"
     "is recorded as confirmed without your reply.\n";
 
+/*
+ * Phase two goes to every pledger, whether or not a phase-one round ran:
+ * the text presumes nothing beyond the pledge (and says what to do if
+ * even that is wrong).  Keep in step with contrib/templates.
+ */
 static const char default_phase2[] =
     "Subject: {campaign}, phase two: please confirm your takedown notice\n"
     "\n"
     "Hello {name},\n"
     "\n"
-    "You confirmed your pledge to {campaign}. Phase two has begun: each\n"
-    "artist now sends the company a takedown notice that asks it to\n"
-    "remove their music. Once you have sent yours, reply to this message\n"
-    "to confirm (a reply with no text of its own is enough).\n"
+    "Phase two of {campaign} has begun: each artist who pledged now sends\n"
+    "the company a takedown notice that asks it to remove their music.\n"
+    "Once you have sent yours, reply to this message to confirm (a reply\n"
+    "with no text of its own is enough).\n"
     "Answer NO if you do not want to join phase two.\n"
     "\n"
     "Please leave the confirmation code below in your reply; it tells\n"
@@ -80,7 +86,10 @@ static const char default_phase2[] =
     "{token}\n"
     "\n"
     "Reference: {ref}\n"
-    "This request is valid until {expires}.\n";
+    "This request is valid until {expires}.\n"
+    "\n"
+    "If you did not pledge, ignore this message or answer NO: nothing\n"
+    "is recorded as confirmed without your reply.\n";
 
 /* ------------------------------------------------------------------ */
 /* A growing buffer; after a failed allocation every append is a no-op
@@ -867,8 +876,8 @@ request_build(const struct request_templates *rt,
 		log_warnx("request: %s: bad token text", p->jti);
 		return -1;
 	}
-	if (p->to == NULL || strcspn(p->to, "\r\n \t<>\",") != strlen(p->to) ||
-	    strchr(p->to, '@') == NULL || strlen(p->to) > 254) {
+	/* RFC 5322: a quoted local part ("a b"@example.org) is fine. */
+	if (p->to == NULL || !addr_valid(p->to)) {
 		log_warnx("request: %s: bad recipient address", p->jti);
 		return -1;
 	}

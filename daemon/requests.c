@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "pledged/addr.h"
 #include "pledged/config.h"
 #include "pledged/log.h"
 #include "pledged/request.h"
@@ -51,6 +52,10 @@ struct requests {
 	struct timespec last_submit; /* tv_sec 0: none yet */
 	long fault_kill_after;	     /* 0: off */
 	long delivered;
+	const char *reason; /* requests_last_reason */
+	char *preview;	    /* dry run: the first request */
+	char *preview_to;
+	long previews;
 };
 
 static void set_detail(char *buf, size_t len, const char *fmt, ...)
@@ -158,6 +163,8 @@ requests_close(struct requests *rq)
 	if (rq == NULL)
 		return;
 	smtp_close(rq->smtp);
+	free(rq->preview);
+	free(rq->preview_to);
 	request_templates_free(rq->tmpl);
 	token_secret_free(rq->own_key);
 	config_secret_free(rq->own_password);
@@ -178,7 +185,7 @@ requests_connect(struct requests *rq, char *why, size_t whylen)
 	    .timeout = cfg->smtp.timeout,
 	};
 
-	if (rq->o.outbox != NULL)
+	if (rq->o.outbox != NULL || rq->o.dry_run)
 		return REQUESTS_OK;
 	if (rq->smtp != NULL && rq->session_messages < MESSAGES_PER_SESSION)
 		return REQUESTS_OK;
@@ -298,9 +305,9 @@ pace(struct requests *rq)
  * set), 0 issue a new token, 2 reuse 'latest' (issued, never sent).
  */
 static int
-decide(const struct requests *rq, enum store_status ls,
-    const struct store_token *latest, int64_t now, char *detail,
-    size_t detaillen)
+decide(struct requests *rq, enum store_status ls,
+    const struct store_token *latest, int64_t now, int64_t changed_at,
+    char *detail, size_t detaillen)
 {
 	if (ls == STORE_NOT_FOUND)
 		return 0;
@@ -310,6 +317,7 @@ decide(const struct requests *rq, enum store_status ls,
 	if (rq->o.auto_submitted &&
 	    latest->issued_at > now - AUTO_MIN_INTERVAL) {
 		set_detail(detail, detaillen, "a request was made today");
+		rq->reason = "asked today";
 		return 1;
 	}
 	if (rq->o.resend)
@@ -317,13 +325,20 @@ decide(const struct requests *rq, enum store_status ls,
 	if (strcmp(latest->state, "sent") == 0 && latest->expires_at > now) {
 		set_detail(
 		    detail, detaillen, "request %s pending", latest->jti);
+		rq->reason = "request pending";
 		return 1;
 	}
+	if (strcmp(latest->state, "failed") == 0 && changed_at > 0 &&
+	    latest->issued_at <= changed_at)
+		return 0; /* the address was corrected since */
 	if (strcmp(latest->state, "failed") == 0 ||
 	    strcmp(latest->state, "bounced") == 0) {
 		set_detail(detail, detaillen,
 		    "request %s %s (--resend tries again)", latest->jti,
 		    latest->state);
+		rq->reason = strcmp(latest->state, "failed") == 0
+		    ? "request failed before"
+		    : "request bounced";
 		return 1;
 	}
 	return 0; /* expired, or an issued token about to expire */
@@ -333,6 +348,81 @@ static enum requests_status
 from_store(enum store_status s)
 {
 	return s == STORE_BUSY ? REQUESTS_BUSY : REQUESTS_ERR;
+}
+
+/* Placeholders of a dry run: well-formed, and nothing verifies them. */
+#define PREVIEW_JTI "preview-nothing-recorded00"
+#define PREVIEW_TOKEN "v4.public.PREVIEW-not-a-token-nothing-was-issued"
+
+/*
+ * Dry run: build the request with placeholders and keep the first one,
+ * or write each to preview_dir/NNNN.eml.  Nothing touches the store.
+ */
+static enum requests_status
+preview(struct requests *rq, const struct request_params *base, char *detail,
+    size_t detaillen)
+{
+	struct request_params p = *base;
+	char *msg = NULL, name[32];
+	size_t len;
+	enum requests_status rc = REQUESTS_OK;
+
+	p.token = PREVIEW_TOKEN;
+	p.jti = PREVIEW_JTI;
+	if (request_build(rq->tmpl, &p, &msg, &len, NULL) != 0)
+		return REQUESTS_ERR;
+	rq->previews++;
+	if (rq->o.preview_dir != NULL) {
+		snprintf(name, sizeof name, "%04ld", rq->previews);
+		rc = write_outbox(rq->o.preview_dir, name, msg, len);
+	} else if (rq->preview == NULL) {
+		rq->preview = msg;
+		msg = NULL;
+		if ((rq->preview_to = strdup(p.to)) == NULL)
+			rc = REQUESTS_ERR;
+	}
+	free(msg);
+	set_detail(detail, detaillen, "would be sent");
+	return rc;
+}
+
+/*
+ * An address no server can take (recorded from a broken From): a token
+ * marked failed with the reason, so the artist shows as failed, the
+ * round goes on, and the next run skips it until the address is fixed.
+ */
+static enum requests_status
+malformed(struct requests *rq, const char *address, int phase, int64_t now,
+    char *detail, size_t detaillen)
+{
+	struct store *st = rq->o.st;
+	enum store_status s;
+	char why[160], jti[TOKEN_JTI_MAX + 1];
+	int64_t artist_id;
+
+	snprintf(why, sizeof why, "malformed address: %s",
+	    addr_invalid_reason(address));
+	set_detail(detail, detaillen, "%s", why);
+	rq->reason = "malformed address";
+	if (rq->o.dry_run)
+		return REQUESTS_FAILED;
+	/*
+	 * Nothing to sign (a token's sub must be an address): the row
+	 * records the attempt, without token text, as failed.
+	 */
+	token_new_jti(jti);
+	if ((s = store_begin(st)) != STORE_OK)
+		return from_store(s);
+	if ((s = store_artist_upsert(st, address, NULL, &artist_id)) !=
+		STORE_OK ||
+	    (s = store_token_issue(st, jti, artist_id, phase, NULL, now,
+		 now + rq->o.ttl, NULL)) != STORE_OK ||
+	    (s = store_token_failed(st, jti, why)) != STORE_OK ||
+	    (s = store_commit(st)) != STORE_OK) {
+		store_rollback(st);
+		return from_store(s);
+	}
+	return REQUESTS_FAILED;
 }
 
 enum requests_status
@@ -354,6 +444,7 @@ requests_send_one(struct requests *rq, const char *address, int phase,
 	memset(&latest, 0, sizeof latest);
 	memset(&tok, 0, sizeof tok);
 	set_detail(detail, detaillen, "%s", "");
+	rq->reason = "";
 	s = store_artist_phase(st, address, phase, &ap);
 	if (s == STORE_NOT_FOUND)
 		return REQUESTS_NO_ARTIST;
@@ -362,14 +453,27 @@ requests_send_one(struct requests *rq, const char *address, int phase,
 	rc = REQUESTS_SKIPPED;
 	if (ap.forgotten) {
 		set_detail(detail, detaillen, "forgotten");
+		rq->reason = "forgotten";
+		goto out;
+	}
+	if (ap.excluded) {
+		set_detail(detail, detaillen, "excluded from the counts");
+		rq->reason = "excluded";
+		goto out;
+	}
+	if (ap.linked) {
+		set_detail(detail, detaillen, "a linked second address");
+		rq->reason = "linked address";
 		goto out;
 	}
 	if (strcmp(ap.pledge_state, "withdrawn") == 0) {
 		set_detail(detail, detaillen, "withdrawn");
+		rq->reason = "withdrawn";
 		goto out;
 	}
 	if (ap.answered) {
 		set_detail(detail, detaillen, "answered phase %d", phase);
+		rq->reason = "answered";
 		goto out;
 	}
 	ls = store_token_latest(st, ap.artist_id, phase, &latest);
@@ -377,8 +481,28 @@ requests_send_one(struct requests *rq, const char *address, int phase,
 		rc = from_store(ls);
 		goto out;
 	}
-	if ((d = decide(rq, ls, &latest, now, detail, detaillen)) == 1)
+	if ((d = decide(rq, ls, &latest, now, ap.address_changed_at, detail,
+		 detaillen)) == 1)
 		goto out;
+	if (!addr_valid(address)) {
+		rc = malformed(rq, address, phase, now, detail, detaillen);
+		goto out;
+	}
+
+	p = (struct request_params){
+	    .from = rq->o.cfg->smtp.from,
+	    .to = address,
+	    .to_name = ap.name,
+	    .campaign = rq->o.cfg->tokens.campaign,
+	    .phase = phase,
+	    .expires_at = now + rq->o.ttl,
+	    .date = now,
+	    .auto_submitted = rq->o.auto_submitted,
+	};
+	if (rq->o.dry_run) {
+		rc = preview(rq, &p, detail, detaillen);
+		goto out;
+	}
 	/* The server first: a refusal must leave no token behind. */
 	if ((rc = requests_connect(rq, detail, detaillen)) != REQUESTS_OK)
 		goto out;
@@ -389,20 +513,10 @@ requests_send_one(struct requests *rq, const char *address, int phase,
 			rq->o.cfg->tokens.campaign, address, phase, rq->o.ttl,
 			now, &tok)) != REQUESTS_OK)
 		goto out;
-
-	p = (struct request_params){
-	    .from = rq->o.cfg->smtp.from,
-	    .to = address,
-	    .to_name = ap.name,
-	    .token = tok.token,
-	    .jti = tok.jti,
-	    .ref = tok.request_ref[0] != '\0' ? tok.request_ref : NULL,
-	    .campaign = rq->o.cfg->tokens.campaign,
-	    .phase = phase,
-	    .expires_at = tok.expires_at,
-	    .date = now,
-	    .auto_submitted = rq->o.auto_submitted,
-	};
+	p.token = tok.token;
+	p.jti = tok.jti;
+	p.expires_at = tok.expires_at;
+	p.ref = tok.request_ref[0] != '\0' ? tok.request_ref : NULL;
 	if (request_build(rq->tmpl, &p, &msg, &len, msgid) != 0) {
 		rc = REQUESTS_ERR;
 		goto out;
@@ -430,6 +544,7 @@ requests_send_one(struct requests *rq, const char *address, int phase,
 			goto out;
 		case SMTP_PERMFAIL:
 			set_detail(detail, detaillen, "%s", reply);
+			rq->reason = "refused by the server";
 			s = store_token_failed(st, tok.jti, reply);
 			rc = s == STORE_OK ? REQUESTS_FAILED : from_store(s);
 			goto out;
@@ -453,6 +568,20 @@ out:
 	free(latest.token);
 	free(ap.name);
 	return rc;
+}
+
+const char *
+requests_last_reason(const struct requests *rq)
+{
+	return rq->reason != NULL ? rq->reason : "";
+}
+
+const char *
+requests_preview(const struct requests *rq, const char **to)
+{
+	if (to != NULL)
+		*to = rq->preview_to;
+	return rq->preview;
 }
 
 enum requests_status

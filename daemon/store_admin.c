@@ -33,27 +33,48 @@ prepare(
 enum store_status
 store_stats(struct store *st, struct store_stats *out)
 {
+	/*
+	 * Artists count once: an artist excluded by an organizer, or a
+	 * second address linked to another, is left out ('counted').
+	 */
 	static const char sql[] =
-	    "SELECT (SELECT count(*) FROM artist),"
-	    " (SELECT count(*) FROM pledge"
-	    "  WHERE state IN ('received', 'confirmed')),"
-	    " (SELECT count(*) FROM pledge WHERE state = 'confirmed'),"
-	    " (SELECT count(*) FROM artist_status WHERE phase2_confirmed),"
-	    " (SELECT count(*) FROM pledge WHERE state = 'withdrawn'),"
+	    "SELECT count(*),"
+	    " count(*) FILTER (WHERE pledge_state IN ('received',"
+	    "  'confirmed')),"
+	    " count(*) FILTER (WHERE pledge_state = 'confirmed'),"
+	    " count(*) FILTER (WHERE phase2_confirmed),"
+	    " count(*) FILTER (WHERE pledge_state = 'withdrawn'),"
 	    " (SELECT count(*) FROM audit a WHERE outcome = 'review' AND"
 	    "  NOT EXISTS (SELECT 1 FROM review_decision r"
 	    "  WHERE r.audit_id = a.id)),"
 	    " (SELECT count(*) FROM audit WHERE outcome = 'reject'),"
 	    " (SELECT count(*) FROM audit WHERE outcome = 'ignore'),"
 	    " (SELECT count(*) FROM audit),"
-	    " (SELECT count(*) FROM artist_status WHERE declined),"
-	    " (SELECT count(*) FROM artist_status"
-	    "  WHERE phase1_confirmed AND phase2_confirmed),"
+	    " count(*) FILTER (WHERE declined),"
+	    " count(*) FILTER (WHERE phase1_confirmed AND phase2_confirmed),"
 	    " (SELECT count(*) FROM token),"
 	    " (SELECT count(*) FROM token WHERE sent_at IS NOT NULL),"
-	    " (SELECT count(*) FROM token WHERE state = 'bounced')";
+	    " (SELECT count(*) FROM token WHERE state = 'bounced'),"
+	    " count(*) FILTER (WHERE phase2_confirmed AND pledge_state IN"
+	    "  ('received', 'confirmed')),"
+	    " (SELECT count(DISTINCT artist_id) FROM token WHERE phase = 2"
+	    "  AND sent_at IS NOT NULL),"
+	    " (SELECT count(*) FROM token WHERE state = 'failed'),"
+	    " (SELECT count(*) FROM artist WHERE excluded_at IS NOT NULL),"
+	    " (SELECT count(*) FROM artist WHERE linked_to IS NOT NULL),"
+	    " count(*) FILTER (WHERE pledge_source = 'import'),"
+	    " count(*) FILTER (WHERE pledge_source = 'manual')"
+	    " FROM artist_status WHERE counted";
 	sqlite3_stmt *stmt = NULL;
 	enum store_status rc;
+	int64_t *const cols[] = {&out->artists, &out->pledged,
+	    &out->confirmed_phase1, &out->confirmed_phase2, &out->withdrawn,
+	    &out->review, &out->rejected, &out->ignored, &out->messages,
+	    &out->declined, &out->phase2_of_phase1, &out->tokens_issued,
+	    &out->requests_sent, &out->requests_bounced,
+	    &out->phase2_of_pledged, &out->phase2_requested,
+	    &out->requests_failed, &out->excluded, &out->linked, &out->imported,
+	    &out->added};
 	int r;
 
 	memset(out, 0, sizeof(*out));
@@ -63,20 +84,8 @@ store_stats(struct store *st, struct store_stats *out)
 		rc = store_fail(st, r, "stats");
 		goto out;
 	}
-	out->artists = sqlite3_column_int64(stmt, 0);
-	out->pledged = sqlite3_column_int64(stmt, 1);
-	out->confirmed_phase1 = sqlite3_column_int64(stmt, 2);
-	out->confirmed_phase2 = sqlite3_column_int64(stmt, 3);
-	out->withdrawn = sqlite3_column_int64(stmt, 4);
-	out->review = sqlite3_column_int64(stmt, 5);
-	out->rejected = sqlite3_column_int64(stmt, 6);
-	out->ignored = sqlite3_column_int64(stmt, 7);
-	out->messages = sqlite3_column_int64(stmt, 8);
-	out->declined = sqlite3_column_int64(stmt, 9);
-	out->phase2_of_phase1 = sqlite3_column_int64(stmt, 10);
-	out->tokens_issued = sqlite3_column_int64(stmt, 11);
-	out->requests_sent = sqlite3_column_int64(stmt, 12);
-	out->requests_bounced = sqlite3_column_int64(stmt, 13);
+	for (size_t i = 0; i < sizeof cols / sizeof cols[0]; i++)
+		*cols[i] = sqlite3_column_int64(stmt, (int)i);
 out:
 	sqlite3_finalize(stmt);
 	return rc;
@@ -112,6 +121,7 @@ static const char artist_sql[] =
     "  WHEN phase1_confirmed THEN 'confirmed'"
     "  WHEN k1 = 'decline' THEN 'declined'"
     "  WHEN t1 = 'bounced' THEN 'bounced'"
+    "  WHEN t1 = 'failed' THEN 'failed'"
     "  WHEN t1 IN ('issued', 'sent') THEN 'requested'"
     "  WHEN pledge_state = 'received' THEN 'received' END AS st1,"
     " CASE WHEN pledge_state = 'withdrawn' AND (k2 IS NOT NULL"
@@ -119,11 +129,13 @@ static const char artist_sql[] =
     "  WHEN phase2_confirmed THEN 'confirmed'"
     "  WHEN k2 = 'decline' THEN 'declined'"
     "  WHEN t2 = 'bounced' THEN 'bounced'"
+    "  WHEN t2 = 'failed' THEN 'failed'"
     "  WHEN t2 IN ('issued', 'sent') THEN 'requested' END AS st2"
     " FROM x)"
     " SELECT artist_id, address, name, pledge_state, phase1_confirmed,"
     " phase2_confirmed, declined, forgotten, created_at, last_activity,"
-    " st1, st2, max(last_activity, coalesce(tl, 0)) FROM y"
+    " st1, st2, max(last_activity, coalesce(tl, 0)), excluded,"
+    " linked_to IS NOT NULL, pledge_source FROM y"
     " WHERE (?1 = 0 OR (?1 = 1 AND phase1_confirmed)"
     " OR (?1 = 2 AND phase2_confirmed))"
     " AND (?2 IS NULL OR pledge_state = ?2)"
@@ -168,6 +180,9 @@ artist_query(struct store *st, int phase, const char *state, int64_t id,
 		row.phase1_state = col_text(stmt, 10);
 		row.phase2_state = col_text(stmt, 11);
 		row.last_change = sqlite3_column_int64(stmt, 12);
+		row.excluded = sqlite3_column_int(stmt, 13) != 0;
+		row.linked = sqlite3_column_int(stmt, 14) != 0;
+		row.pledge_source = col_text(stmt, 15);
 		if (fn(&row, arg) != 0)
 			goto out;
 	}
@@ -500,13 +515,13 @@ out:
 }
 
 enum store_status
-store_review_decide(
-    struct store *st, int64_t audit_id, bool approved, const char *decided_by)
+store_review_settle(struct store *st, int64_t audit_id, const char *decision,
+    const char *decided_by, bool server_pending)
 {
 	static const char sql[] =
 	    "INSERT INTO review_decision (audit_id, decision, decided_by,"
-	    " decided_at) SELECT id, ?2, ?3, ?4 FROM audit WHERE id = ?1"
-	    " AND outcome = 'review'";
+	    " decided_at, server_pending) SELECT id, ?2, ?3, ?4, ?5"
+	    " FROM audit WHERE id = ?1 AND outcome = 'review'";
 	sqlite3_stmt *stmt = NULL;
 	enum store_status rc;
 	int r;
@@ -514,15 +529,53 @@ store_review_decide(
 	if ((rc = prepare(st, sql, &stmt, "review")) != STORE_OK)
 		return rc;
 	if ((r = sqlite3_bind_int64(stmt, 1, audit_id)) != SQLITE_OK ||
-	    (r = sqlite3_bind_text(stmt, 2, approved ? "approved" : "rejected",
-		 -1, SQLITE_STATIC)) != SQLITE_OK ||
+	    (r = sqlite3_bind_text(stmt, 2, decision, -1, SQLITE_STATIC)) !=
+		SQLITE_OK ||
 	    (r = sqlite3_bind_text(stmt, 3, decided_by, -1, SQLITE_STATIC)) !=
 		SQLITE_OK ||
 	    (r = sqlite3_bind_int64(stmt, 4, store_now())) != SQLITE_OK ||
+	    (r = sqlite3_bind_int(stmt, 5, server_pending)) != SQLITE_OK ||
 	    (r = sqlite3_step(stmt)) != SQLITE_DONE)
 		rc = store_fail(st, r, "review");
 	else
 		rc = sqlite3_changes(st->db) == 1 ? STORE_OK : STORE_NOT_FOUND;
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+enum store_status
+store_review_decide(
+    struct store *st, int64_t audit_id, bool approved, const char *decided_by)
+{
+	return store_review_settle(st, audit_id,
+	    approved ? "approved" : "rejected", decided_by, false);
+}
+
+/* The id of the artist row with this exact address (lower-cased). */
+static enum store_status
+artist_row_id(struct store *st, const char *address, int64_t *id)
+{
+	static const char sql[] = "SELECT id FROM artist WHERE address = ?1";
+	sqlite3_stmt *stmt = NULL;
+	enum store_status rc;
+	int r;
+
+	*id = 0;
+	if ((rc = prepare(st, sql, &stmt, "artist")) != STORE_OK)
+		return rc;
+	if ((r = sqlite3_bind_text(stmt, 1, address, -1, SQLITE_STATIC)) !=
+	    SQLITE_OK) {
+		rc = store_fail(st, r, "artist");
+		goto out;
+	}
+	r = sqlite3_step(stmt);
+	if (r == SQLITE_ROW)
+		*id = sqlite3_column_int64(stmt, 0);
+	else if (r == SQLITE_DONE)
+		rc = STORE_NOT_FOUND;
+	else
+		rc = store_fail(st, r, "artist");
+out:
 	sqlite3_finalize(stmt);
 	return rc;
 }
@@ -590,8 +643,13 @@ store_artist_forget_id(
 	    " NULL, request_message_id)"
 	    " WHERE instr(lower(last_error), ?2)"
 	    " OR instr(lower(request_message_id), ?2)",
+	    "UPDATE correction SET detail = NULL WHERE detail IS NOT NULL"
+	    " AND (artist_id = ?1 OR instr(lower(detail), ?2))",
+	    "UPDATE pledge SET note = NULL, source_detail = NULL"
+	    " WHERE artist_id = ?1 AND (note IS NOT NULL"
+	    " OR source_detail IS NOT NULL)",
 	    ("UPDATE artist SET address = NULL, display_name = NULL,"
-	     " forgotten_at = ?3 WHERE id = ?1"),
+	     " forgotten_at = ?3, linked_to = NULL WHERE id = ?1"),
 	};
 	enum store_status rc;
 	char *lower = NULL;
@@ -619,7 +677,8 @@ store_artist_forget_id(
 	}
 	if ((rc = store_begin(st)) != STORE_OK)
 		goto out;
-	rc = store_artist_get(st, lower, &id, NULL);
+	/* This address's own row, not the artist it may be linked to. */
+	rc = artist_row_id(st, lower, &id);
 	if (rc != STORE_OK && rc != STORE_NOT_FOUND)
 		goto out;
 	for (i = 0; i < sizeof(sqls) / sizeof(sqls[0]); i++)

@@ -282,8 +282,9 @@ store_artist_get(
     struct store *st, const char *address, int64_t *artist_id, char state[16])
 {
 	static const char sql[] =
-	    "SELECT a.id, coalesce(p.state, '') FROM artist a"
-	    " LEFT JOIN pledge p ON p.artist_id = a.id"
+	    "SELECT coalesce(a.linked_to, a.id), coalesce(p.state, '')"
+	    " FROM artist a LEFT JOIN pledge p"
+	    " ON p.artist_id = coalesce(a.linked_to, a.id)"
 	    " WHERE a.address = lower(?1)";
 	sqlite3_stmt *stmt;
 	enum store_status rc;
@@ -323,12 +324,17 @@ enum store_status
 store_artist_upsert(struct store *st, const char *address,
     const char *display_name, int64_t *artist_id)
 {
-	/* DO UPDATE, not NOTHING, so that RETURNING yields the old row. */
+	/*
+	 * DO UPDATE, not NOTHING, so that RETURNING yields the old row.  The
+	 * first display name stays: a later "Artist", or a name an
+	 * assistant's client puts in, does not replace the pledge's.  A
+	 * linked second address answers for the artist it is linked to.
+	 */
 	static const char sql[] =
 	    "INSERT INTO artist (address, display_name, created_at)"
 	    " VALUES (lower(?1), nullif(?2, ''), ?3) ON CONFLICT (address)"
-	    " DO UPDATE SET display_name = coalesce(excluded.display_name,"
-	    " display_name) RETURNING id";
+	    " DO UPDATE SET display_name = coalesce(display_name,"
+	    " excluded.display_name) RETURNING coalesce(linked_to, id)";
 	sqlite3_stmt *stmt;
 	enum store_status rc = STORE_OK;
 	int r;

@@ -87,6 +87,10 @@ void store_stmt_done(sqlite3_stmt *);
  */
 enum store_status store_fail(struct store *, int rc, const char *what);
 
+/* The integer of a one-row query bound as ?1 = id (store_campaign.c). */
+enum store_status store_query_int(
+    struct store *, const char *sql, int64_t id, int64_t *out);
+
 /* Current time; a function so there is one place to change it. */
 int64_t store_now(void);
 

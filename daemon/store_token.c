@@ -337,8 +337,11 @@ store_artist_phase(struct store *st, const char *address, int phase,
 	static const char sql[] =
 	    "SELECT s.artist_id, coalesce(s.pledge_state, ''), s.name,"
 	    " s.forgotten, (?2 = 1 AND s.phase1_confirmed) OR EXISTS (SELECT 1"
-	    "  FROM confirmation c WHERE c.artist_id = s.artist_id"
-	    "  AND c.phase = ?2)"
+	    "  FROM confirmation c WHERE c.artist_id IN (SELECT l.id FROM"
+	    "  artist l WHERE l.id = s.artist_id OR l.linked_to = s.artist_id)"
+	    "  AND c.phase = ?2), s.excluded, s.linked_to IS NOT NULL,"
+	    " coalesce((SELECT address_changed_at FROM artist a"
+	    "  WHERE a.id = s.artist_id), 0)"
 	    " FROM artist_status s WHERE s.address = lower(?1)";
 	sqlite3_stmt *stmt;
 	enum store_status rc = STORE_OK;
@@ -371,6 +374,9 @@ store_artist_phase(struct store *st, const char *address, int phase,
 	name = sqlite3_column_text(stmt, 2);
 	out->forgotten = sqlite3_column_int(stmt, 3) != 0;
 	out->answered = sqlite3_column_int(stmt, 4) != 0;
+	out->excluded = sqlite3_column_int(stmt, 5) != 0;
+	out->linked = sqlite3_column_int(stmt, 6) != 0;
+	out->address_changed_at = sqlite3_column_int64(stmt, 7);
 	if (name != NULL && name[0] != '\0' &&
 	    (out->name = strdup((const char *)name)) == NULL) {
 		log_warn("store: artist");

@@ -441,12 +441,29 @@ json_str(json_t *o, const char *key, size_t max, size_t *len, bool *present)
 	return s;
 }
 
+/*
+ * A lower-cased addr-spec: no upper case, no control character, one '@'
+ * outside a quoted local part, and a blank only inside one (RFC 5322:
+ * "a b"@example.org is an address).
+ */
 static bool
 sub_ok(const char *s, size_t len)
 {
-	size_t i, at = 0, atpos = 0;
+	size_t i = 0, at = 0, atpos = 0;
 
-	for (i = 0; i < len; i++) {
+	if (len > 0 && s[0] == '"') {
+		for (i = 1; i < len && s[i] != '"'; i++) {
+			unsigned char c = (unsigned char)s[i];
+			if (c < ' ' || c == 0x7f || (c >= 'A' && c <= 'Z'))
+				return false;
+			if (c == '\\' && i + 1 < len)
+				i++;
+		}
+		if (i >= len)
+			return false;
+		i++;
+	}
+	for (; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
 
 		if (c <= ' ' || c == 0x7f || (c >= 'A' && c <= 'Z'))

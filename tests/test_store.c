@@ -327,9 +327,12 @@ test_migrate_store_v1(void **state)
 			     "SELECT count(*) FROM sqlite_schema"
 			     " WHERE type = 'index' AND name = 'audit_sha256'"),
 	    0);
-	assert_int_equal(
-	    store_artist_upsert(st, "cy@example.com", "Cy", &id), STORE_OK);
-	/* A row as version 1 wrote it: this code writes later columns. */
+	/* Rows as version 1 wrote them: today's statements name later
+	 * columns. */
+	raw_exec(st->db,
+	    "INSERT INTO artist (address, display_name,"
+	    " created_at) VALUES ('cy@example.com', 'Cy', 1)");
+	id = raw_int(st->db, "SELECT id FROM artist");
 	sql = tu_asprintf("INSERT INTO audit (mailbox, uidvalidity, uid,"
 			  " message_id, sha256, size, outcome, artist_id,"
 			  " processed_at) VALUES ('INBOX', 7, 1, 'm@x', '%s',"
@@ -610,11 +613,21 @@ test_artist_upsert(void **state)
 	assert_int_equal(a, b);
 	assert_row(fx->st->db, "SELECT address, display_name FROM artist",
 	    "ana@example.org|Ana");
+	/* The pledge's name stays: a later "Artist" does not replace it. */
 	assert_int_equal(
-	    store_artist_upsert(fx->st, "ana@example.org", "Ana Ü.", &b),
+	    store_artist_upsert(fx->st, "ana@example.org", "Artist", &b),
 	    STORE_OK);
 	assert_int_equal(a, b);
-	assert_row(fx->st->db, "SELECT display_name FROM artist", "Ana Ü.");
+	assert_row(fx->st->db, "SELECT display_name FROM artist", "Ana");
+	/* An artist known without a name gets the first one offered. */
+	assert_int_equal(
+	    store_artist_upsert(fx->st, "bo@example.org", NULL, &b), STORE_OK);
+	assert_int_equal(
+	    store_artist_upsert(fx->st, "bo@example.org", "Bo Ü.", &b),
+	    STORE_OK);
+	assert_row(fx->st->db,
+	    "SELECT display_name FROM artist WHERE address = 'bo@example.org'",
+	    "Bo Ü.");
 }
 
 static void
@@ -981,7 +994,7 @@ test_views(void **state)
 	    " last_activity > strftime('%s', 'now') - 600 FROM artist_status"
 	    " WHERE address = 'di@example.org'",
 	    "-|0|0|0|1");
-	assert_row(db, "SELECT * FROM phase_two", "2|2|0|1|1|1|50.0");
+	assert_row(db, "SELECT * FROM phase_two", "2|2|0|1|1|1|50.0|2|1|50.0");
 	assert_row(db,
 	    "SELECT group_concat(r, ';') FROM (SELECT day || ',' || pledges"
 	    " || ',' || confirmations_phase1 || ',' || confirmations_phase2"
@@ -1272,6 +1285,105 @@ test_token_by_ref(void **state)
 	free(tok.token);
 }
 
+/* Corrections: add, exclude/include, link/unlink, fix-address. */
+static void
+test_corrections(void **state)
+{
+	struct fx *fx = *state;
+	struct store_pledge_in in = {
+	    .address = "ann@example.org",
+	    .name = "Ann",
+	    .source = "manual",
+	    .note = "by phone",
+	    .pledged_at = DAY1,
+	    .by = "org",
+	    .detail = "by phone",
+	};
+	struct store_stats s;
+	const char *why = NULL;
+	int64_t ann = 0, id = 0, bo = 0;
+
+	assert_int_equal(store_pledge_add(fx->st, &in, &ann), STORE_OK);
+	/* Twice: nothing changes, the history stays. */
+	in.name = "Other";
+	assert_int_equal(store_pledge_add(fx->st, &in, &id), STORE_DUPLICATE);
+	assert_int_equal(id, ann);
+	assert_row(fx->st->db,
+	    "SELECT display_name, p.source, p.note, p.created_at"
+	    " FROM artist a JOIN pledge p ON p.artist_id = a.id",
+	    "Ann|manual|by phone|1709294400");
+	in.address = "bo@example.org";
+	in.source = "import";
+	in.detail = "f.csv:2";
+	assert_int_equal(store_pledge_add(fx->st, &in, &bo), STORE_OK);
+	assert_int_equal(store_stats(fx->st, &s), STORE_OK);
+	assert_int_equal(s.pledged, 2);
+	assert_int_equal(s.added, 1);
+	assert_int_equal(s.imported, 1);
+
+	assert_int_equal(store_artist_exclude(fx->st, "BO@example.org", true,
+			     "test", "org", &id),
+	    STORE_OK);
+	assert_int_equal(id, bo);
+	assert_int_equal(store_artist_exclude(
+			     fx->st, "bo@example.org", true, NULL, "org", NULL),
+	    STORE_DUPLICATE);
+	assert_int_equal(store_stats(fx->st, &s), STORE_OK);
+	assert_int_equal(s.pledged, 1);
+	assert_int_equal(s.excluded, 1);
+	assert_int_equal(store_artist_exclude(fx->st, "bo@example.org", false,
+			     NULL, "org", NULL),
+	    STORE_OK);
+	assert_int_equal(store_stats(fx->st, &s), STORE_OK);
+	assert_int_equal(s.pledged, 2);
+
+	/* A linked address resolves to its artist and counts once. */
+	assert_int_equal(store_artist_link(fx->st, "ann@example.org",
+			     "mgr@example.org", "org", &why),
+	    STORE_OK);
+	assert_int_equal(
+	    store_artist_upsert(fx->st, "mgr@example.org", "Mgr", &id),
+	    STORE_OK);
+	assert_int_equal(id, ann);
+	assert_int_equal(
+	    store_artist_get(fx->st, "mgr@example.org", &id, NULL), STORE_OK);
+	assert_int_equal(id, ann);
+	assert_int_equal(store_stats(fx->st, &s), STORE_OK);
+	assert_int_equal(s.artists, 2);
+	assert_int_equal(s.linked, 1);
+	/* No chains, and the first address must be an artist's. */
+	assert_int_equal(store_artist_link(fx->st, "mgr@example.org",
+			     "x@example.org", "org", &why),
+	    STORE_NOT_FOUND);
+	assert_non_null(why);
+	/* Only the second address has a pledge: the other way round. */
+	assert_int_equal(
+	    store_artist_upsert(fx->st, "cy@example.org", NULL, &id), STORE_OK);
+	assert_int_equal(store_artist_link(fx->st, "cy@example.org",
+			     "bo@example.org", "org", &why),
+	    STORE_NOT_FOUND);
+	assert_int_equal(
+	    store_artist_unlink(fx->st, "mgr@example.org", "org"), STORE_OK);
+	assert_int_equal(store_artist_unlink(fx->st, "mgr@example.org", "org"),
+	    STORE_DUPLICATE);
+
+	/* fix-address: a taken address is refused, a free one taken. */
+	assert_int_equal(store_artist_fix_address(fx->st, "ann@example.org",
+			     "bo@example.org", "org", &why),
+	    STORE_DUPLICATE);
+	assert_int_equal(store_artist_fix_address(fx->st, "ann@example.org",
+			     "ann@example.net", "org", &why),
+	    STORE_OK);
+	assert_int_equal(
+	    store_artist_get(fx->st, "ann@example.net", &id, NULL), STORE_OK);
+	assert_int_equal(id, ann);
+	assert_row(fx->st->db,
+	    "SELECT group_concat(action || ':' || decided_by, ',')"
+	    " FROM (SELECT * FROM correction ORDER BY id)",
+	    "add:org,import:org,exclude:org,include:org,link:org,unlink:org,"
+	    "fix-address:org");
+}
+
 int
 main(void)
 {
@@ -1296,6 +1408,7 @@ main(void)
 		test_artist_upsert, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 		test_confirmation_single_use, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_corrections, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_tokens, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 		test_mailbox_state, setup, teardown),

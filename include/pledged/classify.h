@@ -115,6 +115,11 @@ struct classify_lookup {
 	 * ([ref:<ref>] in a Subject), and its jti. */
 	bool (*token_by_ref)(void *arg, const char *ref, char **token,
 	    char jti[TOKEN_JTI_MAX + 1]);
+	/*
+	 * Are these two addresses the same artist (one linked to the
+	 * other, "pledgectl link")?  May be NULL: only equal addresses are.
+	 */
+	bool (*same_artist)(void *arg, const char *a, const char *b);
 };
 
 enum classify_dmarc {

@@ -38,6 +38,13 @@ int cmd_review(int argc, char **argv, const char *config_path);
 int cmd_report(int argc, char **argv, const char *config_path);
 int cmd_forget(int argc, char **argv, const char *config_path);
 int cmd_verify(int argc, char **argv, const char *config_path);
+int cmd_import(int argc, char **argv, const char *config_path);
+int cmd_add(int argc, char **argv, const char *config_path);
+int cmd_link(int argc, char **argv, const char *config_path);
+int cmd_unlink(int argc, char **argv, const char *config_path);
+int cmd_exclude(int argc, char **argv, const char *config_path);
+int cmd_include(int argc, char **argv, const char *config_path);
+int cmd_fix_address(int argc, char **argv, const char *config_path);
 
 struct config;
 struct store;
@@ -46,8 +53,15 @@ struct token_secret;
 /* Shared argument parsing; each prints its own error. */
 int cmd_parse_phase(const char *s);		      /* 1, 2, or 0: bad */
 int cmd_parse_duration(const char *s, int64_t *secs); /* "30d" → 0 / -1 */
-/* Lower-cased addr-spec of 'in' into out; -1 (printed) when it is none. */
+/*
+ * Lower-cased address 'in' into out, for looking an artist up: an
+ * addr-spec, or any address the ledger may have recorded from a broken
+ * From (it has an '@' and no control character).  -1 (printed) when it
+ * is none.  cmd_new_address: the same for an address a command records,
+ * which must be an RFC 5322 addr-spec (addr_valid).
+ */
 int cmd_normalise_address(const char *in, char *out, size_t outlen);
+int cmd_new_address(const char *in, char *out, size_t outlen);
 
 /*
  * Load the configuration and check that it has what 'need' (CONFIG_NEED_*)
@@ -89,6 +103,13 @@ void cmd_put_block(FILE *fp, const char *s, const char *indent);
  */
 int cmd_csv_field(FILE *fp, const char *s, bool last, bool raw);
 int cmd_csv_row(FILE *fp, const char *const *fields, size_t n);
+/*
+ * Where to find a message on the server: "message-id <ID>" and
+ * "mailbox M uid U (uidvalidity V)" or "ingested (sha256 ...)", each on
+ * its own line after 'indent'.  For show and review.
+ */
+void cmd_put_message_where(
+    FILE *fp, const struct store_audit *a, const char *indent);
 /* Who runs us: getlogin(), $SUDO_USER, $USER, the passwd entry. */
 const char *cmd_login_name(char *buf, size_t len);
 /*

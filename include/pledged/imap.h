@@ -93,6 +93,13 @@ void imap_close(struct imap_conn *c);
  */
 enum imap_status imap_select(struct imap_conn *c, const char *mailbox,
     uint32_t *uidvalidity, uint32_t *uidnext);
+/*
+ * The same for a folder named as in the configuration, with '/' between
+ * levels (processed_mailbox, review_mailbox), mapped to the server's
+ * hierarchy delimiter first.
+ */
+enum imap_status imap_select_folder(struct imap_conn *c, const char *folder,
+    uint32_t *uidvalidity, uint32_t *uidnext);
 
 /*
  * UIDs above 'last_uid' in the selected mailbox, ascending.  *uids is a
@@ -100,6 +107,14 @@ enum imap_status imap_select(struct imap_conn *c, const char *mailbox,
  */
 enum imap_status imap_search_above(
     struct imap_conn *c, uint32_t last_uid, uint32_t **uids, size_t *n);
+
+/*
+ * UIDs of the messages in the selected mailbox whose Message-ID header
+ * is <message_id> (given without brackets), as imap_search_above.  An
+ * id that cannot be sent as an IMAP string finds nothing.
+ */
+enum imap_status imap_search_message_id(
+    struct imap_conn *c, const char *message_id, uint32_t **uids, size_t *n);
 
 /* sizes[i] for a UID that no longer exists. */
 #define IMAP_SIZE_GONE UINT32_MAX

@@ -5,10 +5,13 @@
  * One artist at a time, in this order, so that an interruption anywhere
  * costs nothing and a second run sends nothing twice:
  *
- *   1. decide: an artist who withdrew, was forgotten, or already answered
- *      the phase is skipped; so is one with a request of the phase that
- *      went out and has not expired, or that failed or bounced (unless
- *      'resend');
+ *   1. decide: an artist who withdrew, was forgotten or excluded, is a
+ *      linked second address, or already answered the phase is skipped;
+ *      so is one with a request of the phase that went out and has not
+ *      expired, or that failed or bounced (unless 'resend', or, for a
+ *      failed one, the address was corrected since); an address that is
+ *      not an RFC 5322 addr-spec gets a token marked failed ("malformed
+ *      address: ..."), so that one broken address costs one artist;
  *   2. token: a token of the phase issued but never sent (a run that
  *      stopped between steps 2 and 4) is used again; otherwise a new one
  *      is signed and recorded as issued (committed) before anything
@@ -71,6 +74,16 @@ struct requests_opts {
 	int64_t ttl;		   /* lifetime of new tokens, seconds */
 	bool resend;
 	bool auto_submitted;
+	/*
+	 * A preview ("pledgectl send --dry-run"): every decision is made as
+	 * for real, but no token is issued, nothing is recorded and nothing
+	 * is sent; REQUESTS_OK means "would be sent".  The request is built
+	 * with a placeholder token (nothing that verifies) and kept for
+	 * requests_preview (the first one), or, with 'preview_dir', written
+	 * there as NNNN.eml, one per artist.
+	 */
+	bool dry_run;
+	const char *preview_dir;
 };
 
 struct requests;
@@ -109,6 +122,20 @@ enum requests_status requests_connect(
  */
 enum requests_status requests_send_one(struct requests *, const char *address,
     int phase, char *detail, size_t detaillen);
+
+/*
+ * Why the last requests_send_one returned REQUESTS_SKIPPED or
+ * REQUESTS_FAILED, as a short fixed phrase for counting ("withdrawn",
+ * "request pending", "malformed address", ...); "" otherwise.  A
+ * static string.
+ */
+const char *requests_last_reason(const struct requests *);
+
+/*
+ * In a dry run, the first request that would be sent, NUL-terminated
+ * (borrowed until requests_close), and its recipient; NULL when none.
+ */
+const char *requests_preview(const struct requests *, const char **to);
 
 /* Close the SMTP session (QUIT) and free; NULL is a no-op. */
 void requests_close(struct requests *);

@@ -173,7 +173,9 @@ enum store_status store_artist_get(
     struct store *, const char *address, int64_t *artist_id, char state[16]);
 /*
  * The artist with this address, created if new.  A non-empty
- * 'display_name' (may be NULL) replaces the one recorded.
+ * 'display_name' (may be NULL) is recorded when the artist has none yet
+ * (the name of the pledge stays).  Both calls resolve a linked second
+ * address ("pledgectl link") to the artist it belongs to.
  */
 enum store_status store_artist_upsert(struct store *, const char *address,
     const char *display_name, int64_t *artist_id);
@@ -281,6 +283,9 @@ struct store_artist_phase {
 	char pledge_state[16]; /* "received", "confirmed", "withdrawn", "" */
 	bool answered, forgotten;
 	char *name; /* display name, new (free()), NULL when none */
+	/* excluded from the counts; a second address linked to another */
+	bool excluded, linked;
+	int64_t address_changed_at; /* "pledgectl fix-address"; 0: never */
 };
 enum store_status store_artist_phase(struct store *, const char *address,
     int phase, struct store_artist_phase *out);
@@ -294,7 +299,8 @@ enum store_status store_artist_phase(struct store *, const char *address,
  */
 
 /*
- * Counts for "pledgectl stats".  pledged: pledges not withdrawn
+ * Counts for "pledgectl stats", over the artists that count (not
+ * excluded, not a linked second address).  pledged: pledges not withdrawn
  * (received or confirmed); confirmed_phase1: confirmed pledges;
  * confirmed_phase2: artists whose latest phase-two answer is yes and who
  * have not withdrawn; review: messages held for review with no decision
@@ -310,6 +316,17 @@ struct store_stats {
 	/* Tokens issued, requests that went out (sent_at set), and the
 	 * requests that came back. */
 	int64_t tokens_issued, requests_sent, requests_bounced;
+	/*
+	 * phase2_of_pledged: confirmed phase two among the artists who
+	 * pledged (the base of a campaign that skipped phase one);
+	 * phase2_requested: artists a phase-two request went out to;
+	 * requests_failed: requests refused for good (a malformed
+	 * address, a 5xx); excluded, linked: artist rows left out of every
+	 * count by "pledgectl exclude" and "link"; imported, added: pledges
+	 * that came from "pledgectl import" and "pledgectl add".
+	 */
+	int64_t phase2_of_pledged, phase2_requested, requests_failed;
+	int64_t excluded, linked, imported, added;
 };
 enum store_status store_stats(struct store *, struct store_stats *);
 
@@ -324,11 +341,17 @@ struct store_artist_row {
 	 * Where the artist stands in each phase, NULL when nowhere:
 	 * "received" (phase one only: pledged, not asked yet), "requested"
 	 * (a token was issued or sent, no answer), "confirmed", "declined",
-	 * "bounced" (the latest request came back) or "withdrawn".
+	 * "bounced" (the latest request came back), "failed" (it could not
+	 * be sent: a malformed address, a 5xx) or "withdrawn".
 	 */
 	const char *phase1_state, *phase2_state;
 	/* last_activity, or a later token issued or request sent */
 	int64_t last_change;
+	/* Excluded from the counts ("pledgectl exclude"); a second address
+	 * linked to another artist ("pledgectl link"); how the pledge came
+	 * ("email", "import", "manual"; NULL without a pledge). */
+	bool excluded, linked;
+	const char *pledge_source;
 };
 /*
  * Artists, optionally only those confirmed for 'phase' (1 or 2; 0: all)
@@ -355,7 +378,7 @@ struct store_audit_row {
 	int64_t id;
 	struct store_audit audit; /* artist_id, phase 0 when none */
 	const char *artist;	  /* address, NULL when none or forgotten */
-	const char *decision;	  /* "approved", "rejected" or NULL */
+	const char *decision;	  /* "approved", "declined", "rejected", NULL */
 	const char *decided_by;	  /* of that decision; may be NULL */
 	int64_t decided_at;	  /* of that decision; 0: none */
 };
@@ -425,6 +448,13 @@ enum store_status store_daily_foreach(
  */
 enum store_status store_review_decide(
     struct store *, int64_t audit_id, bool approved, const char *decided_by);
+/*
+ * The same with the decision named: "approved", "declined" (the reply
+ * was a refusal) or "rejected"; 'server_pending' marks a message still
+ * to be moved out of the review folder on the server.
+ */
+enum store_status store_review_settle(struct store *, int64_t audit_id,
+    const char *decision, const char *decided_by, bool server_pending);
 
 /*
  * "pledgectl forget": erase the artist's personal data (address, name,
@@ -443,5 +473,93 @@ enum store_status store_review_decide(
 enum store_status store_artist_forget(struct store *, const char *address);
 enum store_status store_artist_forget_id(
     struct store *, const char *address, int64_t *artist_id);
+
+/*
+ * Organizers' corrections (store_campaign.c), each recorded in the
+ * correction table with 'by' (the invoking user, or --by) and the time.
+ * All run inside the caller's transaction, or as their own statements
+ * without one.  Addresses are lower-cased here.
+ */
+
+/* A pledge that came another way ("pledgectl add", "pledgectl import"). */
+struct store_pledge_in {
+	const char *address;	   /* an addr-spec */
+	const char *name;	   /* display name, may be NULL */
+	const char *source;	   /* "import" or "manual" */
+	const char *source_detail; /* how: the CSV's source column; NULL */
+	const char *note;	   /* may be NULL */
+	int64_t pledged_at;	   /* 0: now */
+	const char *by;		   /* who made the correction */
+	const char *detail;	   /* for the correction row: FILE:LINE, ... */
+};
+/*
+ * Record the pledge, creating the artist when new.  STORE_DUPLICATE,
+ * with nothing written, when the address (or the artist it is linked
+ * to) has a pledge in any state: an address already in the ledger keeps
+ * its history.  *artist_id (may be NULL) gets the artist.
+ */
+enum store_status store_pledge_add(
+    struct store *, const struct store_pledge_in *, int64_t *artist_id);
+
+/*
+ * Take the artist with exactly this address out of every count
+ * ('exclude'), or back in.  STORE_DUPLICATE when it already was so,
+ * STORE_NOT_FOUND for an unknown address.  'note' (may be NULL) is kept
+ * with the correction.
+ */
+enum store_status store_artist_exclude(struct store *, const char *address,
+    bool exclude, const char *note, const char *by, int64_t *artist_id);
+
+/*
+ * Make 'other' a second address of the artist at 'address' (created
+ * when new): mail and tokens from it count for that artist, once.
+ * STORE_DUPLICATE when already linked (or the same artist);
+ * STORE_NOT_FOUND, with *why set, when it cannot be done (no such
+ * artist, a chain of links, only 'other' has a pledge).
+ * store_artist_unlink undoes it (STORE_DUPLICATE: it was not linked).
+ */
+enum store_status store_artist_link(struct store *, const char *address,
+    const char *other, const char *by, const char **why);
+enum store_status store_artist_unlink(
+    struct store *, const char *other, const char *by);
+
+/*
+ * Correct an artist's address (one recorded from a broken From, say).
+ * A request that failed before is sent again by the next send.
+ * STORE_NOT_FOUND for an unknown old address, STORE_DUPLICATE when the
+ * new one is another artist's; *why says which.
+ */
+enum store_status store_artist_fix_address(struct store *,
+    const char *old_address, const char *new_address, const char *by,
+    const char **why);
+
+/*
+ * Review decisions whose message is still to be moved out of the review
+ * folder ([imap] after = move): 'fn' gets each decision's id and its
+ * message's Message-ID (NULL when it had none), oldest first; non-zero
+ * stops.  store_review_move_done clears the mark.
+ */
+enum store_status store_review_moves_foreach(struct store *,
+    int (*fn)(int64_t decision_id, const char *message_id, void *arg),
+    void *arg);
+enum store_status store_review_move_done(struct store *, int64_t decision_id);
+
+/* Record a correction of 'action' (the CHECK's vocabulary). */
+enum store_status store_correction_add(struct store *, const char *action,
+    int64_t artist_id, int64_t audit_id, const char *detail, const char *by);
+
+struct store_correction_row {
+	int64_t id;
+	const char *action;
+	int64_t artist_id;   /* 0: none */
+	const char *address; /* of that artist row; NULL when forgotten */
+	const char *detail, *by;
+	int64_t at;
+	int64_t audit_id; /* 0: none */
+};
+/* Corrections, oldest first; 'artist_id' 0: all, else that artist's
+ * (and those of addresses linked to it). */
+enum store_status store_correction_foreach(struct store *, int64_t artist_id,
+    int (*fn)(const struct store_correction_row *, void *), void *arg);
 
 #endif

@@ -44,7 +44,8 @@ words_8=(--config --once --dry-run --check-config --verbose \
 words_1=(keygen issue send stats list show export review \
     report forget --out --phase --to --expires --all-pledged --outbox \
     --resend --json --state --what --format --approve --reject --html \
-    "EXIT STATUS")
+    --confirmed-only --dry-run --preview-dir --decline --message --by \
+    import add link unlink exclude include fix-address "EXIT STATUS")
 words_5=("SECTION [imap]" "SECTION [store]" \
     "SECTION [tokens]" "SECTION [daemon]" "SECTION [smtp]" \
     port tls ca_file user password_file mailbox after processed_mailbox \

@@ -39,7 +39,8 @@ check "a4 withdrew" test "$(q "SELECT state FROM pledge p JOIN artist a ON a.id 
 
 mkdir "$t/out"
 out=$("$PLEDGECTL" --config "$t/p.conf" send --phase 1 --all-pledged --outbox "$t/out")
-check "summary of the first run" test "$out" = "requests: sent 3, skipped 0, deferred 0, failed 0"
+check "summary of the first run" test "$out" = "requests: sent 3, skipped 1, deferred 0, failed 0
+skipped: 1 withdrawn"
 check "three files, named by jti" test "$(ls "$t/out" | grep -Ec '^[a-z2-7]{26}\.eml$')" = 3
 check "no temporary file left" test "$(ls -A "$t/out" | grep -c '^\.')" = 0
 check "three tokens, all sent" test "$(q "SELECT count(*) FROM token WHERE state = 'sent' AND phase = 1")" = 3
@@ -78,7 +79,8 @@ check "a1's request answered by a2: held for review" test "$(reply "$f1" a2@exam
 # Second run: nothing twice (a3 confirmed: not due; a1, a2 pending).
 dump=$(q "SELECT * FROM token" | md5sum)
 out=$("$PLEDGECTL" --config "$t/p.conf" send --phase 1 --all-pledged --outbox "$t/out")
-check "second run sends nothing" test "$out" = "requests: sent 0, skipped 2, deferred 0, failed 0"
+check "second run sends nothing, and says why" test "$out" = "requests: sent 0, skipped 4, deferred 0, failed 0
+skipped: 1 confirmed already, 1 withdrawn, 2 request pending"
 check "second run changes no token" test "$(q "SELECT * FROM token" | md5sum)" = "$dump"
 check "still three files" test "$(ls "$t/out" | wc -l)" = 3
 
@@ -94,15 +96,15 @@ check "missing outbox: 73" test "$rc" = 73
 
 # --resend: a fresh token for those who have not answered.
 out=$("$PLEDGECTL" --config "$t/p.conf" send --phase 1 --all-pledged --outbox "$t/out" --resend)
-check "--resend sends again" test "$out" = "requests: sent 2, skipped 0, deferred 0, failed 0"
+check "--resend sends again" test "$(head -1 <<<"$out")" = "requests: sent 2, skipped 2, deferred 0, failed 0"
 check "a1 now has two tokens" test "$(q "SELECT count(*) FROM token t JOIN artist a ON a.id = t.artist_id WHERE address = 'a1@example.net'")" = 2
 
 # Killed between writing and recording: the next run writes the same
 # request again and records it; one request per artist.
 for n in 5 6 7 8 9; do pledge $n "Artist $n"; done
 rm -rf "$t/out2"; mkdir "$t/out2"
-rc=0; PLEDGED_FAULT_KILL_AFTER=2 "$PLEDGECTL" --config "$t/p.conf" send --phase 2 --all-pledged --outbox "$t/out2" >/dev/null 2>&1 || rc=$?
-check "phase 2 targets only a3 (confirmed)" test "$rc" = 0
+rc=0; PLEDGED_FAULT_KILL_AFTER=2 "$PLEDGECTL" --config "$t/p.conf" send --phase 2 --all-pledged --confirmed-only --outbox "$t/out2" >/dev/null 2>&1 || rc=$?
+check "phase 2 --confirmed-only targets only a3 (confirmed)" test "$rc" = 0
 check "phase 2: one file" test "$(ls "$t/out2" | wc -l)" = 1
 rm -rf "$t/out2"; mkdir "$t/out2"
 # (In a subshell whose stderr is discarded: no "Killed" from bash.)
@@ -112,7 +114,7 @@ check "two files written" test "$(ls "$t/out2" | wc -l)" = 2
 check "one written but not recorded" test "$(q "SELECT count(*) FROM token WHERE phase = 1 AND state = 'issued'")" = 1
 issued=$(q "SELECT jti FROM token WHERE phase = 1 AND state = 'issued'")
 out=$("$PLEDGECTL" --config "$t/p.conf" send --phase 1 --all-pledged --outbox "$t/out2")
-check "the rest after the crash" test "$out" = "requests: sent 4, skipped 3, deferred 0, failed 0"
+check "the rest after the crash" test "$(head -1 <<<"$out")" = "requests: sent 4, skipped 5, deferred 0, failed 0"
 check "the unrecorded request reused, now sent" test "$(q "SELECT state FROM token WHERE jti = '$issued'")" = sent
 check "one phase-1 token per new artist" test "$(q "SELECT count(*) FROM token t JOIN artist a ON a.id = t.artist_id WHERE phase = 1 AND address IN ('a5@example.net','a6@example.net','a7@example.net','a8@example.net','a9@example.net') GROUP BY artist_id HAVING count(*) = 1" | wc -l)" = 5
 check "five files, one per new artist" test "$(ls "$t/out2" | wc -l)" = 5

@@ -8,7 +8,7 @@
 # text, 4xx leaves it to the next run; a server certificate from another
 # CA or a wrong password: refused, nothing sent; the pace holds.
 . "$PLEDGED_SOURCE_DIR/tests/integration/common.bash"
-plan 83
+plan 84
 need_fault_hooks "$PLEDGECTL"
 server_start submission "$t/srv"
 . "$t/srv/env"
@@ -58,7 +58,7 @@ pledge a2 "Zoë Two"
 pledge a3 "Three"
 
 rc=0; out=$(send --phase 1 --all-pledged 2>"$t/err") || rc=$?
-check "STARTTLS + AUTH: three sent" test "$out" = "requests: sent 3, skipped 0, deferred 0, failed 0"
+check "STARTTLS + AUTH: three sent" test "$(head -1 <<<"$out")" = "requests: sent 3, skipped 0, deferred 0, failed 0"
 check "exit 0" test "$rc" = 0
 check "three delivered" wait_mail 3
 for a in a1 a2 a3; do
@@ -84,31 +84,33 @@ for a in a1 a2 a3; do
 done
 
 # Phase 2 to the three confirmed, then a second run sends nothing.
-out=$(send --phase 2 --all-pledged 2>/dev/null)
-check "phase 2: three sent" test "$out" = "requests: sent 3, skipped 0, deferred 0, failed 0"
+out=$(send --phase 2 --all-pledged --confirmed-only 2>/dev/null)
+check "phase 2: three sent" test "$(head -1 <<<"$out")" = "requests: sent 3, skipped 0, deferred 0, failed 0"
 check "six delivered" wait_mail 6
 check "the server accepted six" test "$(accepted)" = 6
 out=$(send --phase 2 --all-pledged 2>/dev/null)
-check "second run: nothing sent" test "$out" = "requests: sent 0, skipped 3, deferred 0, failed 0"
+check "second run: nothing sent" test "$(head -1 <<<"$out")" = "requests: sent 0, skipped 3, deferred 0, failed 0"
 check "second run: the server accepted nothing more" test "$(accepted)" = 6
 
 # 5xx: failed with the server's text; 4xx: deferred, still issued.
 pledge reject "Refused"
 pledge later "Later"
 rc=0; out=$(send --phase 1 --all-pledged 2>"$t/err") || rc=$?
-check "5xx and 4xx counted" test "$out" = "requests: sent 0, skipped 0, deferred 1, failed 1"
+check "5xx and 4xx counted" test "$(head -1 <<<"$out")" = "requests: sent 0, skipped 3, deferred 1, failed 1"
 check "a deferral exits 75" test "$rc" = 75
+check "the reasons are counted" test "$(sed -n 2,3p <<<"$out")" = "skipped: 3 confirmed already
+failed: 1 refused by the server"
 check "5xx: failed, server text kept" test "$(q "SELECT t.state || ' ' || substr(t.last_error, 1, 3) FROM token t JOIN artist a ON a.id = t.artist_id WHERE a.address = 'reject@example.net'")" = "failed 550"
 check "5xx reported with the server's text" grep -q "reject@example.net: failed: 550 .*Invalid recipient" "$t/err"
 check "4xx: still issued, reply kept" test "$(q "SELECT t.state || ' ' || substr(t.last_error, 1, 3) FROM token t JOIN artist a ON a.id = t.artist_id WHERE a.address = 'later@example.net'")" = "issued 451"
 jti_later=$(q "SELECT jti FROM token t JOIN artist a ON a.id = t.artist_id WHERE a.address = 'later@example.net'")
 rc=0; out=$(send --phase 1 --all-pledged 2>/dev/null) || rc=$?
-check "next run: the failed one skipped, the deferred one tried again" test "$out" = "requests: sent 0, skipped 1, deferred 1, failed 0"
+check "next run: the failed one skipped, the deferred one tried again" test "$(head -1 <<<"$out")" = "requests: sent 0, skipped 4, deferred 1, failed 0"
 check "the deferred request keeps its token" test "$(q "SELECT group_concat(jti) FROM token t JOIN artist a ON a.id = t.artist_id WHERE a.address = 'later@example.net'")" = "$jti_later"
 rc=0; send --phase 1 --to reject@example.net 2>/dev/null >/dev/null || rc=$?
 check "the failed one is skipped for --to too" test "$rc" = 0
 rc=0; out=$(send --phase 1 --to reject@example.net --resend 2>/dev/null) || rc=$?
-check "--resend tries a failed one again (65)" test "$rc:$out" = "65:requests: sent 0, skipped 0, deferred 0, failed 1"
+check "--resend tries a failed one again (65)" test "$rc:$(head -1 <<<"$out")" = "65:requests: sent 0, skipped 0, deferred 0, failed 1"
 
 # Killed after two deliveries, before recording the second: the next run
 # delivers the same request again; one token per artist, one distinct
@@ -122,7 +124,7 @@ check "killed mid-run (137)" test "$rc" = 137
 check "three more delivered" wait_mail $((before + 3))
 check "one request delivered, not recorded" test "$(q "SELECT count(*) FROM token t JOIN artist a ON a.id = t.artist_id WHERE a.address LIKE 'a_@example.net' AND state = 'issued'")" = 1
 rc=0; out=$(send --phase 1 --all-pledged 2>/dev/null) || rc=$?
-check "the rest after the crash" test "$out" = "requests: sent 3, skipped 3, deferred 1, failed 0"
+check "the rest after the crash" test "$(head -1 <<<"$out")" = "requests: sent 3, skipped 6, deferred 1, failed 0"
 check "six more delivered" wait_mail $((before + 6))
 for n in 4 5 6 7 8; do
 	check "a$n: one token in the store" test "$(q "SELECT count(*) FROM token t JOIN artist a ON a.id = t.artist_id WHERE a.address = 'a$n@example.net' AND phase = 1")" = 1
