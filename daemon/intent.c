@@ -327,15 +327,23 @@ grow(void **p, size_t *cap, size_t want, size_t size)
 	return true;
 }
 
-/* Is the white-space chunk holding s[i] a link or an address? */
+static bool
+is_delim(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '<' ||
+	    c == '>' || c == '"' || c == '\0';
+}
+
+/*
+ * Is the white-space chunk starting at s[i] a link or an address?  *end
+ * gets where it ends (i itself when s[i] ends a chunk).
+ */
 static bool
 chunk_is_link(const char *s, size_t n, size_t i, size_t *end)
 {
 	size_t b = i, e = i;
 
-	while (b > 0 && !strchr(" \t\r\n<>\"", s[b - 1]))
-		b--;
-	while (e < n && !strchr(" \t\r\n<>\"", s[e]))
+	while (e < n && !is_delim(s[e]))
 		e++;
 	*end = e;
 	if (e - b >= 4 && strncasecmp(s + b, "www.", 4) == 0)
@@ -430,7 +438,7 @@ tokenize(const char *s, size_t n, struct toks *w)
 {
 	const unsigned char *u = (const unsigned char *)s;
 	struct tstate st = {0, 0, false, false, false};
-	size_t i = 0, adv, end;
+	size_t i = 0, adv, end, chunk_end = 0;
 	char fb[8];
 
 	memset(w, 0, sizeof *w);
@@ -443,11 +451,16 @@ tokenize(const char *s, size_t n, struct toks *w)
 		uint32_t cp = utf8_decode(u + i, n - i, &adv);
 		enum cp_kind k = cp_kind(cp);
 
-		if (k != K_SPACE && k != K_NEWLINE && !st.in_word &&
-		    chunk_is_link(s, n, i, &end)) {
-			i = end;
-			st.pbreak = true;
-			continue;
+		/* Each white-space chunk is looked at once. */
+		if (k != K_SPACE && k != K_NEWLINE && i >= chunk_end) {
+			if (chunk_is_link(s, n, i, &end) && end > i) {
+				if (!end_word(w, &st))
+					goto oom;
+				i = end;
+				st.pbreak = true;
+				continue;
+			}
+			chunk_end = end;
 		}
 		switch (k) {
 		case K_LETTER:
@@ -929,6 +942,13 @@ intent_own_words(const struct intent_phrases *ph, const char *own, size_t len)
 	while (b < len) {
 		const char *nl = memchr(own + b, '\n', len - b);
 		uint32_t cls = 0;
+
+		/* Past what intent reads, lines are kept as they are. */
+		if (b >= INTENT_TEXT_MAX) {
+			memcpy(out + o, own + b, len - b);
+			o += len - b;
+			break;
+		}
 		bool sent_from = false;
 
 		e = nl != NULL ? (size_t)(nl - own) : len;
