@@ -10,6 +10,7 @@
 
 #include "pledged/config.h"
 #include "pledged/engine.h"
+#include "pledged/intent.h"
 #include "pledged/log.h"
 #include "pledged/message.h"
 #include "pledged/requests.h"
@@ -54,6 +55,25 @@ engine_policy(struct engine *e, const struct config *cfg)
 	p->n_no_keywords = cfg->tokens.no_keywords.n;
 	p->authserv_id = cfg->imap.authserv_id;
 	p->require_dmarc = cfg->tokens.require_dmarc;
+	p->intent = e->intent;
+}
+
+/* The organizers' phrases on top of the built-in ones. */
+static int
+engine_intent(struct engine *e, const struct config *cfg)
+{
+	const char *path = cfg->tokens.intent_phrases;
+
+	if (path == NULL)
+		return EX_OK;
+	if ((e->intent = intent_phrases_new()) == NULL)
+		return EX_OSERR;
+	if (intent_phrases_load(e->intent, path, stderr) != 0) {
+		log_warnx("%s: [tokens] intent_phrases: %s has errors",
+		    cfg->path, path);
+		return EX_CONFIG;
+	}
+	return EX_OK;
 }
 
 int
@@ -70,7 +90,8 @@ engine_open(const struct config *cfg, bool dry_run, struct engine **out)
 	}
 	e->cfg = cfg;
 	e->dry_run = dry_run;
-	if ((rc = engine_keyring(e, cfg)) != EX_OK)
+	if ((rc = engine_keyring(e, cfg)) != EX_OK ||
+	    (rc = engine_intent(e, cfg)) != EX_OK)
 		goto fail;
 	engine_policy(e, cfg);
 	message_limits_default(&lim);
@@ -122,6 +143,7 @@ engine_close(struct engine *e)
 	store_close(e->store);
 	message_worker_stop(e->worker);
 	token_keyring_free(e->keyring);
+	intent_phrases_free(e->intent);
 	free(e);
 }
 
@@ -167,5 +189,7 @@ engine_print_decision(
 		fprintf(fp, " phase %d", r->phase);
 	if (r->artist[0] != '\0')
 		fprintf(fp, " %s", r->artist);
+	if (r->rule != NULL)
+		fprintf(fp, " rule %s", r->rule);
 	fputc('\n', fp);
 }

@@ -132,6 +132,7 @@ record(const struct pipeline_params *pp, const struct pipeline_source *src,
 	a.jti = r->jti[0] != '\0' ? r->jti : NULL;
 	a.dmarc = dmarc_name(r->dmarc);
 	a.own_text = r->own_text[0] != '\0' ? r->own_text : NULL;
+	a.rule = r->rule;
 	a.processed_at = now;
 	a.server_pending = pp->mark_pending && src->mailbox != NULL;
 	if ((rc = store_audit_insert(st, &a, &d->audit_id)) != STORE_OK)

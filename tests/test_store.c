@@ -312,9 +312,8 @@ test_migrate_store_v1(void **state)
 	struct fx *fx = *state;
 	char *v1 = tu_asprintf("%s/v1b.db", fx->dir);
 	struct store *st = NULL;
-	int64_t id = 0, aid = 0;
-	struct store_audit a =
-	    audit("INBOX", 1, "m@x", SHA_B, "pledge", NULL, 0);
+	int64_t id = 0;
+	char *sql;
 
 	assert_int_equal(store_open_version(v1, true, 1, &st), STORE_OK);
 	assert_int_equal(raw_int(st->db, "PRAGMA user_version"), 1);
@@ -324,11 +323,24 @@ test_migrate_store_v1(void **state)
 	    0);
 	assert_int_equal(
 	    store_artist_upsert(st, "cy@example.com", "Cy", &id), STORE_OK);
-	a.artist_id = id;
-	assert_int_equal(store_audit_insert(st, &a, &aid), STORE_OK);
+	/* Written as version 1 wrote it (today's insert names later
+	 * columns). */
+	sql = tu_asprintf("INSERT INTO audit (mailbox, uidvalidity, uid,"
+			  " message_id, sha256, size, outcome, artist_id,"
+			  " processed_at) VALUES ('INBOX', 7, 1, 'm@x', '%s',"
+			  " 1234, 'pledge', %lld, %d)",
+	    SHA_B, (long long)id, DAY1);
+	assert_int_equal(
+	    sqlite3_exec(st->db, sql, NULL, NULL, NULL), SQLITE_OK);
+	free(sql);
 	store_close(st);
 
 	assert_int_equal(store_open(v1, false, &st), STORE_OK);
+	/* Version 3: the intent rule, NULL for rows written before. */
+	assert_int_equal(raw_int(st->db,
+			     "SELECT count(*) FROM audit"
+			     " WHERE rule IS NULL"),
+	    1);
 	assert_int_equal(
 	    raw_int(st->db, "PRAGMA user_version"), store_sql_latest);
 	assert_true(store_audit_seen(st, "INBOX", 7, 1, NULL));

@@ -13,7 +13,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fail=0
 checked=0
-extensions="smtp.ca_file smtp.timeout smtp.templates"
+extensions="smtp.ca_file smtp.timeout smtp.templates tokens.intent_phrases"
 
 # "section.key" for every key line of an INI text on stdin.
 ini_keys() {
