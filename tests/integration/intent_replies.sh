@@ -36,7 +36,7 @@ a02|en|mailx|No, I do not confirm.|decline no-word
 a03|en|fold|We won't be sending it.|decline negated-ask
 a04|en|bottom|Not yet, will do next week.|review deferral
 a05|es|top|No participaremos.|decline no-word
-a06|es|mailx|Sí, pero mi sello tiene que aprobarlo primero.|review condition
+a06|es|mailx|Sí, pero mi sello tiene que aprobarlo.|review condition
 a07|fr|bottom|Nous ne participerons pas.|decline negated-ask
 a08|fr|fold|Pas de souci, je confirme|confirm idiom
 a09|de|html|Wir machen nicht mit.|decline refusal-phrase
