@@ -487,8 +487,8 @@ is_folded(const char *s, const struct line *l)
 /*
  * The quote that POSIX mailx, bsd-mailx and s-nail write below an
  * attribution: every line indented with a TAB (or spaces), blank lines
- * inside it, and lines continuing one folded with a trailing '\', up to
- * a blank line or the end.  Marks the block that starts at line k;
+ * inside it, and lines continuing one folded with a trailing '\'; one
+ * indented with spaces only must end at a blank line or the end.  Marks the block that starts at line k;
  * returns whether there was one.
  */
 static bool
@@ -514,11 +514,15 @@ mark_indented_quote(const char *s, struct line *lines, size_t n, size_t k)
 		any = true;
 	}
 	/*
-	 * Text right below the last indented line, with no blank line
-	 * between, is the original going on unquoted (Apple Mail indents
-	 * only a header line): no such quote, the attribution stops.
+	 * s-nail and bsd-mailx indent with a TAB, and the answer may follow
+	 * the last quoted line directly.  A block indented with spaces only,
+	 * with text right below it, is the original going on unquoted
+	 * (Apple Mail indents only a header line): no such quote, the
+	 * attribution stops.
 	 */
-	if (i < n && line_kind(s, &lines[i]) != L_BLANK) {
+	for (j = k; j < i && s[lines[j].off] != '\t'; j++)
+		;
+	if (i < n && line_kind(s, &lines[i]) != L_BLANK && j == i) {
 		for (j = k; j < i; j++)
 			lines[j].indented_quote = false;
 		return false;

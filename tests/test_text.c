@@ -332,6 +332,11 @@ test_split_crafted(void **state)
 	    {"Count me out\n\nOn Tue, 01 Dec 2026 10:02, A wrote:\n"
 	     "    Hello Ana,\n\n    reply to confirm\n",
 		"Count me out"},
+	    /* s-nail: the answer right below the TAB quote. */
+	    {"NoMusicForICE <pledges@example.org> wrote:\n\n\tHello Ana,\n"
+	     "\t\n\tAnswer NO if you do not want to join.\n"
+	     "No, I do not confirm.\n",
+		"No, I do not confirm."},
 	    /* s-nail's quote-fold: a folded quoted line ends in '\'. */
 	    {"On Tue, 01 Dec 2026 10:02, A wrote:\n\tAnswer NO if you do "
 	     "not\\\n\twant to join.\n\nNope\n",
