@@ -13,6 +13,7 @@
 #include "pledged/intent.h"
 #include "pledged/log.h"
 #include "pledged/message.h"
+#include "pledged/request.h"
 #include "pledged/requests.h"
 #include "pledged/store.h"
 #include "pledged/token.h"
@@ -58,21 +59,50 @@ engine_policy(struct engine *e, const struct config *cfg)
 	p->intent = e->intent;
 }
 
-/* The organizers' phrases on top of the built-in ones. */
+/*
+ * The sentences of the organizers' own request templates: a reply that
+ * repeats them unquoted must not answer with the request's words.  A
+ * directory that does not load is left to the commands that send.
+ */
+static int
+engine_intent_templates(struct engine *e, const char *dir)
+{
+	struct request_templates *rt = NULL;
+	const char *subject, *body;
+	int rc = EX_OK;
+
+	if (request_templates_load(dir, &rt) != 0) {
+		log_warnx("engine: [smtp] templates: not read for intent");
+		return EX_OK;
+	}
+	for (int phase = 1; phase <= 2 && rc == EX_OK; phase++)
+		if (request_template_text(rt, phase, &subject, &body) == 0 &&
+		    (intent_phrases_add_request(
+			 e->intent, subject, strlen(subject)) != 0 ||
+			intent_phrases_add_request(
+			    e->intent, body, strlen(body)) != 0))
+			rc = EX_OSERR;
+	request_templates_free(rt);
+	return rc;
+}
+
+/* The organizers' phrases and templates on top of the built-in ones. */
 static int
 engine_intent(struct engine *e, const struct config *cfg)
 {
 	const char *path = cfg->tokens.intent_phrases;
 
-	if (path == NULL)
+	if (path == NULL && cfg->smtp.templates == NULL)
 		return EX_OK;
 	if ((e->intent = intent_phrases_new()) == NULL)
 		return EX_OSERR;
-	if (intent_phrases_load(e->intent, path, stderr) != 0) {
+	if (path != NULL && intent_phrases_load(e->intent, path, stderr) != 0) {
 		log_warnx("%s: [tokens] intent_phrases: %s has errors",
 		    cfg->path, path);
 		return EX_CONFIG;
 	}
+	if (cfg->smtp.templates != NULL)
+		return engine_intent_templates(e, cfg->smtp.templates);
 	return EX_OK;
 }
 

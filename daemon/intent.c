@@ -777,6 +777,66 @@ out:
 	return rc;
 }
 
+/* Add one piece of request text, in chunks of PHRASE_WORDS_MAX words. */
+static int
+add_request_piece(struct intent_phrases *ph, const char *p, size_t len)
+{
+	struct toks w;
+	size_t k, b;
+	int rc = 0;
+
+	if (!tokenize(p, len, &w)) {
+		toks_free(&w);
+		return -1;
+	}
+	for (b = 0; b + 3 <= w.n && rc == 0; b += PHRASE_WORDS_MAX) {
+		size_t e =
+		    b + PHRASE_WORDS_MAX < w.n ? b + PHRASE_WORDS_MAX : w.n;
+		size_t from = w.t[b].off, to = w.t[e - 1].off + w.t[e - 1].len;
+		char *chunk;
+
+		if (e - b < 3)
+			break;
+		/* The folded words, one space apart: a phrase of its own. */
+		if ((chunk = malloc(to - from + 1)) == NULL) {
+			log_warn("intent: malloc");
+			rc = -1;
+			break;
+		}
+		for (k = from; k < to; k++)
+			chunk[k - from] = w.buf[k] == '\0' ? ' ' : w.buf[k];
+		if (add_phrase(ph, C_REQUEST, chunk, to - from) == -1)
+			rc = -1;
+		free(chunk);
+	}
+	toks_free(&w);
+	return rc;
+}
+
+int
+intent_phrases_add_request(
+    struct intent_phrases *ph, const char *text, size_t len)
+{
+	size_t b = 0, i;
+
+	for (i = 0; i <= len; i++) {
+		bool cut = i == len || strchr(".!?;:(),{}", text[i]) != NULL ||
+		    (text[i] == '\n' && i + 1 < len && text[i + 1] == '\n');
+
+		if (!cut)
+			continue;
+		if (i > b && add_request_piece(ph, text + b, i - b) != 0)
+			return -1;
+		/* Skip a placeholder's name. */
+		if (i < len && text[i] == '{') {
+			const char *close = memchr(text + i, '}', len - i);
+			i = close != NULL ? (size_t)(close - text) : len;
+		}
+		b = i + 1;
+	}
+	return 0;
+}
+
 /* The built-in set, built on first use and kept. */
 static const struct intent_phrases *
 builtin(void)

@@ -183,8 +183,7 @@ test_rules(void **state)
 	    {"Not yet, will do next week.", "review", "deferral"},
 	    {"Maybe later.", "review", "deferral"},
 	    {"Let me check with the band", "review", "hedge"},
-	    {"Yes, but my label has to approve it.", "review",
-		"condition"},
+	    {"Yes, but my label has to approve it.", "review", "condition"},
 	    {"Yes and no", "review", "mixed"},
 	    {"Can't believe how long this took", "review", "negation"},
 	    /* A '?' in a link asks nothing. */
@@ -297,6 +296,38 @@ test_phrase_file(void **state)
 	free(dir);
 }
 
+/* The organizers' own template: its sentences, unquoted, say nothing. */
+static void
+test_request_text(void **state)
+{
+	static const char tpl[] =
+	    "Hi {name},\n\nPhase two is on. Reply YES once your notice to\n"
+	    "the company went out, or reply NO if you will not send one.\n\n"
+	    "{token}\n\nValid until {expires}.\n";
+	static const char pasted[] =
+	    "Hi Ana,\n\nPhase two is on. Reply YES once your notice to\n"
+	    "the company went out, or reply NO if you will not send one.\n\n"
+	    "v4.public.abc\n\nValid until 2026-12-31 17:51 UTC.\n";
+	struct intent_phrases *ph = intent_phrases_new();
+	struct intent_result r;
+	char *own;
+
+	(void)state;
+	assert_non_null(ph);
+	/* Read as the artist's: a NO, a YES, a deferral. */
+	assert_int_equal(decide_own(NULL, pasted).decision, INTENT_DECLINE);
+	assert_int_equal(intent_phrases_add_request(ph, tpl, strlen(tpl)), 0);
+	r = decide_own(ph, pasted);
+	assert_int_equal(r.decision, INTENT_CONFIRM);
+	/* The artist's own words around it still count. */
+	own = tu_asprintf("Nope.\n\n%s", pasted);
+	assert_int_equal(decide_own(ph, own).decision, INTENT_DECLINE);
+	free(own);
+	/* "Hi" alone is no request sentence. */
+	assert_int_equal(decide_own(ph, "Hi, not yet").rule, RULE_DEFERRAL);
+	intent_phrases_free(ph);
+}
+
 /* Words: accents, case, whole words, prefixes, emoji, links. */
 static void
 test_words(void **state)
@@ -319,6 +350,9 @@ test_words(void **state)
 	assert_int_equal(decide_own(NULL, "👍🏽").rule, RULE_YES_WORD);
 	/* "??" alone asks. */
 	assert_int_equal(decide_own(NULL, "??").rule, RULE_QUESTION);
+	/* A link that ends at a quote mark ends there (this once looped). */
+	assert_int_equal(
+	    decide_own(NULL, "yes http://x\"a").rule, RULE_YES_WORD);
 	/* Invalid UTF-8 and NUL bytes are not letters; nothing breaks. */
 	{
 		static const char junk[] = "\xff\xfe no\0pe \xc3";
@@ -342,6 +376,7 @@ main(void)
 	    cmocka_unit_test(test_rules),
 	    cmocka_unit_test(test_own_words),
 	    cmocka_unit_test(test_phrase_file),
+	    cmocka_unit_test(test_request_text),
 	    cmocka_unit_test(test_words),
 	};
 

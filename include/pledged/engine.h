@@ -21,8 +21,9 @@ struct engine {
 	struct message_worker *worker;
 	struct token_keyring *keyring;
 	struct classify_policy policy;
-	/* The built-in intent phrases plus [tokens] intent_phrases; NULL
-	 * when that key is unset (classify then uses the built-in set). */
+	/* The built-in intent phrases plus [tokens] intent_phrases and the
+	 * sentences of the [smtp] templates; NULL when neither is set
+	 * (classify then uses the built-in set). */
 	struct intent_phrases *intent;
 	struct pipeline_params pp;
 	/* auto_confirm: the phase-one requests the daemon sends; NULL when

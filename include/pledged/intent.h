@@ -86,6 +86,17 @@ void intent_phrases_free(struct intent_phrases *);
  */
 int intent_phrases_load(struct intent_phrases *, const char *path, FILE *err);
 
+/*
+ * Add the sentences of a request text (a template: placeholders such as
+ * "{name}" as written) to the request class, so that a reply repeating
+ * them unquoted never supplies a yes- or a no-word.  The text is cut at
+ * sentence and clause marks, blank lines and placeholders; pieces of
+ * fewer than three words are left out (a "Hello" of the artist's own
+ * must still count).  Returns 0, or -1 on memory exhaustion (logged).
+ */
+int intent_phrases_add_request(
+    struct intent_phrases *, const char *text, size_t len);
+
 /* Words from the configuration, all borrowed for the call. */
 struct intent_keywords {
 	char *const *withdraw;
