@@ -573,13 +573,12 @@ entry_free(struct entry *e)
 	free(e);
 }
 
-void
-intent_phrases_free(struct intent_phrases *ph)
+/* Free every entry of a set (not the set itself). */
+static void
+phrases_clear(struct intent_phrases *ph)
 {
 	struct entry *e, *next;
 
-	if (ph == NULL)
-		return;
 	for (size_t b = 0; b <= BUCKETS; b++) {
 		for (e = b < BUCKETS ? ph->bucket[b] : ph->prefixed; e != NULL;
 		     e = next) {
@@ -587,6 +586,14 @@ intent_phrases_free(struct intent_phrases *ph)
 			entry_free(e);
 		}
 	}
+}
+
+void
+intent_phrases_free(struct intent_phrases *ph)
+{
+	if (ph == NULL)
+		return;
+	phrases_clear(ph);
 	free(ph);
 }
 
@@ -627,7 +634,7 @@ add_phrase(struct intent_phrases *ph, uint32_t cls, const char *p, size_t len)
 	e = NULL;
 	rc = 0;
 out:
-	if (rc == -1 && (e == NULL || e->n < w.n))
+	if (rc == -1)
 		log_warnx("intent: out of memory");
 	if (e != NULL)
 		entry_free(e);
@@ -1260,20 +1267,6 @@ keyword_set(const struct intent_keywords *kw, struct intent_phrases *set)
 	return 0;
 }
 
-static void
-keyword_set_free(struct intent_phrases *set)
-{
-	struct entry *e, *next;
-
-	for (size_t b = 0; b <= BUCKETS; b++) {
-		for (e = b < BUCKETS ? set->bucket[b] : set->prefixed;
-		     e != NULL; e = next) {
-			next = e->next;
-			entry_free(e);
-		}
-	}
-}
-
 void
 intent_decide(const struct intent_phrases *ph, const struct intent_keywords *kw,
     const char *own, size_t len, struct intent_result *out)
@@ -1304,7 +1297,7 @@ intent_decide(const struct intent_phrases *ph, const struct intent_keywords *kw,
 	gather(&w, &us, &f);
 	apply(&f, out);
 out:
-	keyword_set_free(&kws);
+	phrases_clear(&kws);
 	free(us.u);
 	toks_free(&w);
 	free(words);
