@@ -796,13 +796,13 @@ add_request_piece(struct intent_phrases *ph, const char *p, size_t len)
 		toks_free(&w);
 		return -1;
 	}
-	for (b = 0; b + 3 <= w.n && rc == 0; b += PHRASE_WORDS_MAX) {
+	for (b = 0; b + 2 <= w.n && rc == 0; b += PHRASE_WORDS_MAX) {
 		size_t e =
 		    b + PHRASE_WORDS_MAX < w.n ? b + PHRASE_WORDS_MAX : w.n;
 		size_t from = w.t[b].off, to = w.t[e - 1].off + w.t[e - 1].len;
 		char *chunk;
 
-		if (e - b < 3)
+		if (e - b < 2)
 			break;
 		/* The folded words, one space apart: a phrase of its own. */
 		if ((chunk = malloc(to - from + 1)) == NULL) {
@@ -1057,17 +1057,44 @@ is_ask(const struct unit *u)
 	return has(u, C_ASK | C_YES) && !has(u, C_IDIOM | C_REQUEST);
 }
 
-/* Does the clause of word i hold a deferral or a "yet" word? */
+/* Does unit k begin its sentence ("No." stands for itself)? */
 static bool
-clause_defers(const struct toks *w, const struct units *us, size_t i)
+starts_sentence(const struct toks *w, const struct units *us, size_t k)
+{
+	return k == 0 ||
+	    w->t[us->u[k - 1].last].sent != w->t[us->u[k].first].sent;
+}
+
+/* Is unit k next to a deferral or a "yet" word ("No, not yet")? */
+static bool
+next_to_deferral(const struct toks *w, const struct units *us, size_t k)
+{
+	uint32_t s = w->t[us->u[k].first].sent;
+
+	if (k > 0 && w->t[us->u[k - 1].first].sent == s &&
+	    has(&us->u[k - 1], C_DEFERRAL | C_YET))
+		return true;
+	return k + 1 < us->n && w->t[us->u[k + 1].first].sent == s &&
+	    has(&us->u[k + 1], C_DEFERRAL | C_YET);
+}
+
+/* Does the sentence of word i hold a unit of class c? */
+static bool
+sentence_has(const struct toks *w, const struct units *us, size_t i, uint32_t c)
 {
 	for (size_t k = 0; k < us->n; k++) {
 		const struct unit *u = &us->u[k];
-		if (w->t[u->first].sent == w->t[i].sent &&
-		    has(u, C_DEFERRAL | C_YET))
+		if (w->t[u->first].sent == w->t[i].sent && has(u, c))
 			return true;
 	}
 	return false;
+}
+
+/* Does the sentence of word i hold a deferral or a "yet" word? */
+static bool
+clause_defers(const struct toks *w, const struct units *us, size_t i)
+{
+	return sentence_has(w, us, i, C_DEFERRAL | C_YET);
 }
 
 /* The unit of a negator that negates the ask unit 'a', or -1. */
@@ -1147,14 +1174,22 @@ gather(const struct toks *w, const struct units *us, struct facts *f)
 			f->words = true;
 		if (has(u, C_WITHDRAW))
 			f->withdraw = true;
-		/* A no-word next to a deferral is part of it ("No, not
-		 * yet"). */
+		/*
+		 * A no-word next to a deferral is part of it ("No, not
+		 * yet"), and one inside a sentence with a "yet" word defers
+		 * ("non ha ancora risposto"); "No." first stands for itself.
+		 */
 		if (has(u, C_NO) &&
 		    !has(u,
 			C_IDIOM | C_HEDGE | C_DEFERRAL | C_MIXED | C_REQUEST |
-			    C_NEUTRAL) &&
-		    !clause_defers(w, us, u->first))
-			f->no = true;
+			    C_NEUTRAL)) {
+			if (next_to_deferral(w, us, k) ||
+			    (!starts_sentence(w, us, k) &&
+				sentence_has(w, us, u->first, C_YET)))
+				f->deferral = true;
+			else
+				f->no = true;
+		}
 		if (has(u, C_REFUSAL))
 			f->refusal = true;
 		if (is_ask(u) && (ng = negator_of(w, us, k)) >= 0) {

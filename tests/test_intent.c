@@ -183,7 +183,7 @@ test_rules(void **state)
 	    {"Not yet, will do next week.", "review", "deferral"},
 	    {"Maybe later.", "review", "deferral"},
 	    {"Let me check with the band", "review", "hedge"},
-	    {"Yes, but my label has to approve it.", "review", "condition"},
+	    {"Yes, but only if my label agrees.", "review", "condition"},
 	    {"Yes and no", "review", "mixed"},
 	    {"Can't believe how long this took", "review", "negation"},
 	    /* A '?' in a link asks nothing. */

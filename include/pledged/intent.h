@@ -91,7 +91,7 @@ int intent_phrases_load(struct intent_phrases *, const char *path, FILE *err);
  * "{name}" as written) to the request class, so that a reply repeating
  * them unquoted never supplies a yes- or a no-word.  The text is cut at
  * sentence and clause marks, blank lines and placeholders; pieces of
- * fewer than three words are left out (a "Hello" of the artist's own
+ * one word are left out (a "Hello" of the artist's own
  * must still count).  Returns 0, or -1 on memory exhaustion (logged).
  */
 int intent_phrases_add_request(

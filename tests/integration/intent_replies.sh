@@ -51,7 +51,7 @@ a16|en|unquoted||confirm neutral
 a17|en|unquoted|Count me out|decline refusal-phrase
 a18|en|fold|Keep us out of it, thanks.|decline refusal-phrase
 a19|pt|top|Pode contar comigo 👍\n\nEnviado do meu iPhone|confirm yes-word
-a20|de|bottom|Vielleicht, muss das mit dem Label klären|review hedge
+a20|de|bottom|Vielleicht, mal sehen|review hedge
 a21|fr|snail|Nous ne participerons pas.|decline negated-ask
 a22|en|snailfold|No, I do not confirm.|decline no-word
 a23|de|snail|Erledigt, Takedown ist raus.|confirm yes-word
