@@ -30,6 +30,7 @@
 
 #include "pledged/authres.h"
 #include "pledged/classify.h"
+#include "pledged/intent.h"
 #include "pledged/message.h"
 #include "pledged/text.h"
 #include "pledged/token.h"
@@ -134,6 +135,7 @@ struct view {
 	char *body; /* the first readable text part, as plain text */
 	size_t len;
 	struct text_split split; /* own and quoted */
+	char *words; /* own text without "Sent from", disclaimers, footers */
 	const char *subject;	 /* Re:, Fwd: and kin skipped */
 	size_t subject_len;
 	bool subject_has_ref;
@@ -165,7 +167,8 @@ part_as_text(const struct message_part *p, size_t *len)
  * returned message.
  */
 static void
-view_init(struct view *v, const struct message *msg)
+view_init(struct view *v, const struct classify_policy *pol,
+    const struct message *msg)
 {
 	const struct message_part *plain = NULL, *html = NULL;
 
@@ -188,6 +191,9 @@ view_init(struct view *v, const struct message *msg)
 	text_split_reply(v->body != NULL ? v->body : "", v->len, &v->split);
 	if (v->split.own == NULL)
 		v->split.own = strdup("");
+	if (v->split.own != NULL)
+		v->words = intent_own_words(
+		    pol->intent, v->split.own, strlen(v->split.own));
 	v->subject = "";
 	if (msg->subject != NULL) {
 		v->subject_len = strlen(msg->subject);
@@ -201,6 +207,7 @@ static void
 view_free(struct view *v)
 {
 	free(v->body);
+	free(v->words);
 	text_split_free(&v->split);
 }
 
@@ -551,11 +558,12 @@ set_own_text(struct classify_result *out, const char *own)
 	out->own_text[n] = '\0';
 }
 
+/* In the artist's own words: never a signature, disclaimer or footer. */
 static bool
 own_has(const struct view *v, char *const *words, size_t n)
 {
-	return n > 0 &&
-	    text_has_keyword(v->split.own, strlen(v->split.own), words, n);
+	return n > 0 && v->words != NULL &&
+	    text_has_keyword(v->words, strlen(v->words), words, n);
 }
 
 /* The Subject speaks for the writer unless it answers one of ours. */
@@ -587,13 +595,43 @@ first_lines_have(const struct view *v, char *const *words, size_t n)
 	return false;
 }
 
+/*
+ * The reply's intent (intent.h) as an outcome.  A withdrawal that reached
+ * this point was not one of withdraw_keywords from a pledged artist
+ * (classify_message acts on those first): a person decides.
+ */
+static void
+decide_intent(const struct classify_policy *pol, const struct view *v,
+    struct classify_result *out)
+{
+	const struct intent_keywords kw = {pol->withdraw_keywords,
+	    pol->n_withdraw_keywords, pol->yes_keywords, pol->n_yes_keywords,
+	    pol->no_keywords, pol->n_no_keywords};
+	const char *own = v->split.own != NULL ? v->split.own : "";
+	struct intent_result r;
+
+	intent_decide(pol->intent, &kw, own, strlen(own), &r);
+	out->rule = intent_rule_name(r.rule);
+	switch (r.decision) {
+	case INTENT_CONFIRM:
+		out->outcome = OUTCOME_CONFIRM;
+		break;
+	case INTENT_DECLINE:
+		out->outcome = OUTCOME_DECLINE;
+		break;
+	default:
+		out->outcome = OUTCOME_REVIEW;
+		out->reason = REASON_UNCLEAR;
+		break;
+	}
+}
+
 static void
 decide_token(const struct classify_policy *pol,
     const struct classify_lookup *lk, const struct message *msg,
     const struct view *v, const struct found *f, struct classify_result *out)
 {
 	const struct token_claims *c = &f->valid;
-	bool yes;
 
 	out->phase = c->phase;
 	snprintf(out->jti, sizeof out->jti, "%s", c->jti);
@@ -622,17 +660,7 @@ decide_token(const struct classify_policy *pol,
 		out->reason = REASON_UNAUTHENTICATED;
 		return;
 	}
-	yes = own_has(v, pol->yes_keywords, pol->n_yes_keywords);
-	if (!yes && own_has(v, pol->no_keywords, pol->n_no_keywords)) {
-		out->outcome = OUTCOME_DECLINE;
-		return;
-	}
-	if (!yes && text_is_question(v->split.own, strlen(v->split.own))) {
-		out->outcome = OUTCOME_REVIEW;
-		out->reason = REASON_UNCLEAR;
-		return;
-	}
-	out->outcome = OUTCOME_CONFIRM;
+	decide_intent(pol, v, out);
 }
 
 /*
@@ -723,7 +751,7 @@ classify_message(const struct classify_policy *pol,
 	memset(out, 0, sizeof *out);
 	out->held = OUTCOME_REVIEW; /* nothing held */
 	memset(&f, 0, sizeof f);
-	view_init(&v, msg);
+	view_init(&v, pol, msg);
 	set_own_text(out, v.split.own);
 	out->dmarc = dmarc_result(pol, msg);
 	out->outcome = OUTCOME_IGNORE;
@@ -749,6 +777,7 @@ classify_message(const struct classify_policy *pol,
 	    lk->has_pledged != NULL &&
 	    lk->has_pledged(lk->arg, msg->from_addr)) {
 		out->outcome = OUTCOME_WITHDRAW;
+		out->rule = intent_rule_name(RULE_WITHDRAW_KEYWORD);
 		set_artist(out, msg->from_addr);
 		if (!sender_evidence(pol, out, PROOF_NONE) ||
 		    ((pol->authserv_id == NULL || *pol->authserv_id == '\0') &&

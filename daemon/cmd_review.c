@@ -69,6 +69,12 @@ list_row(const struct store_audit_row *r, void *arg)
 	cmd_put_text(stdout, a->subject);
 	fputc('\n', stdout);
 	cmd_put_message_where(stdout, a, "  ");
+	/* Why intent held it: "deferral", "question", ... */
+	if (a->rule != NULL) {
+		printf("  %-9s ", "rule");
+		cmd_put_text(stdout, a->rule);
+		fputc('\n', stdout);
+	}
 	if (a->own_text != NULL) {
 		printf("  text\n");
 		cmd_put_block(stdout, a->own_text, "    | ");

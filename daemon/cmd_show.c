@@ -96,7 +96,7 @@ static int
 show_message(const struct store_audit_row *r, void *arg)
 {
 	const struct store_audit *a = &r->audit;
-	char when[CMD_TIME_MAX], outcome[48];
+	char when[CMD_TIME_MAX], outcome[48], rule[96];
 	int *n = arg;
 
 	if ((*n)++ == 0)
@@ -107,8 +107,12 @@ show_message(const struct store_audit_row *r, void *arg)
 	if (a->phase != 0 && a->reason == NULL)
 		snprintf(outcome, sizeof(outcome), "%s phase %d", a->outcome,
 		    a->phase);
+	/* The intent rule that decided, where one did. */
+	snprintf(rule, sizeof(rule), "%s", outcome);
+	if (a->rule != NULL)
+		snprintf(rule, sizeof(rule), "%s (%.30s)", outcome, a->rule);
 	printf("  %-7" PRId64 " %-16s %-30s ", r->id,
-	    cmd_time_utc(a->processed_at, when), outcome);
+	    cmd_time_utc(a->processed_at, when), rule);
 	cmd_put_cell(stdout, a->subject, 0);
 	fputc('\n', stdout);
 	if (r->decision != NULL) {

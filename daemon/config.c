@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "pledged/config.h"
+#include "pledged/intent.h"
 
 #define CONFIG_LINE_MAX 4096   /* bytes of a line, without CR/LF */
 #define CONFIG_SECRET_MAX 1024 /* bytes of a secret, without CR/LF */
@@ -117,6 +118,8 @@ static const struct key keys[] = {
 	{ SEC_TOKENS, "yes_keywords", K_KEYWORDS, F(tokens.yes_keywords),
 	    0, 0 },
 	{ SEC_TOKENS, "no_keywords", K_KEYWORDS, F(tokens.no_keywords), 0, 0 },
+	{ SEC_TOKENS, "intent_phrases", K_STR, F(tokens.intent_phrases),
+	    0, 0 },
 	{ SEC_TOKENS, "require_dmarc", K_BOOL, F(tokens.require_dmarc), 0, 0 },
 	{ SEC_TOKENS, "auto_confirm", K_BOOL, F(tokens.auto_confirm), 0, 0 },
 
@@ -1192,6 +1195,15 @@ config_check_files_for(const struct config *cfg, bool smtp)
 		rc = worst(rc,
 		    check_readable(cfg, cfg->line.smtp_ca_file,
 			"[smtp] ca_file", cfg->smtp.ca_file));
+	if (cfg->tokens.intent_phrases != NULL) {
+		/* Every bad line, as FILE:LINE, in one run. */
+		struct intent_phrases *ph = intent_phrases_new();
+		if (ph == NULL ||
+		    intent_phrases_load(
+			ph, cfg->tokens.intent_phrases, stderr) != 0)
+			rc = worst(rc, CONFIG_ERR);
+		intent_phrases_free(ph);
+	}
 	return rc;
 }
 

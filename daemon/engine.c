@@ -11,8 +11,10 @@
 #include "pledged/config.h"
 #include "pledged/engine.h"
 #include "pledged/escape.h"
+#include "pledged/intent.h"
 #include "pledged/log.h"
 #include "pledged/message.h"
+#include "pledged/request.h"
 #include "pledged/requests.h"
 #include "pledged/store.h"
 #include "pledged/token.h"
@@ -55,6 +57,54 @@ engine_policy(struct engine *e, const struct config *cfg)
 	p->n_no_keywords = cfg->tokens.no_keywords.n;
 	p->authserv_id = cfg->imap.authserv_id;
 	p->require_dmarc = cfg->tokens.require_dmarc;
+	p->intent = e->intent;
+}
+
+/*
+ * The sentences of the organizers' own request templates: a reply that
+ * repeats them unquoted must not answer with the request's words.  A
+ * directory that does not load is left to the commands that send.
+ */
+static int
+engine_intent_templates(struct engine *e, const char *dir)
+{
+	struct request_templates *rt = NULL;
+	const char *subject, *body;
+	int rc = EX_OK;
+
+	if (request_templates_load(dir, &rt) != 0) {
+		log_warnx("engine: [smtp] templates: not read for intent");
+		return EX_OK;
+	}
+	for (int phase = 1; phase <= 2 && rc == EX_OK; phase++)
+		if (request_template_text(rt, phase, &subject, &body) == 0 &&
+		    (intent_phrases_add_request(
+			 e->intent, subject, strlen(subject)) != 0 ||
+			intent_phrases_add_request(
+			    e->intent, body, strlen(body)) != 0))
+			rc = EX_OSERR;
+	request_templates_free(rt);
+	return rc;
+}
+
+/* The organizers' phrases and templates on top of the built-in ones. */
+static int
+engine_intent(struct engine *e, const struct config *cfg)
+{
+	const char *path = cfg->tokens.intent_phrases;
+
+	if (path == NULL && cfg->smtp.templates == NULL)
+		return EX_OK;
+	if ((e->intent = intent_phrases_new()) == NULL)
+		return EX_OSERR;
+	if (path != NULL && intent_phrases_load(e->intent, path, stderr) != 0) {
+		log_warnx("%s: [tokens] intent_phrases: %s has errors",
+		    cfg->path, path);
+		return EX_CONFIG;
+	}
+	if (cfg->smtp.templates != NULL)
+		return engine_intent_templates(e, cfg->smtp.templates);
+	return EX_OK;
 }
 
 int
@@ -71,7 +121,8 @@ engine_open(const struct config *cfg, bool dry_run, struct engine **out)
 	}
 	e->cfg = cfg;
 	e->dry_run = dry_run;
-	if ((rc = engine_keyring(e, cfg)) != EX_OK)
+	if ((rc = engine_keyring(e, cfg)) != EX_OK ||
+	    (rc = engine_intent(e, cfg)) != EX_OK)
 		goto fail;
 	engine_policy(e, cfg);
 	message_limits_default(&lim);
@@ -123,6 +174,7 @@ engine_close(struct engine *e)
 	store_close(e->store);
 	message_worker_stop(e->worker);
 	token_keyring_free(e->keyring);
+	intent_phrases_free(e->intent);
 	free(e);
 }
 
@@ -171,5 +223,7 @@ engine_print_decision(
 		fprintf(fp, " phase %d", r->phase);
 	if (r->artist[0] != '\0')
 		fprintf(fp, " %s", escape_text(r->artist, buf, sizeof buf));
+	if (r->rule != NULL)
+		fprintf(fp, " rule %s", r->rule);
 	fputc('\n', fp);
 }

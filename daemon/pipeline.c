@@ -174,6 +174,7 @@ record(const struct pipeline_params *pp, const struct pipeline_source *src,
 	a.held = r->outcome == OUTCOME_REVIEW && r->held != OUTCOME_REVIEW
 	    ? classify_outcome_name(r->held)
 	    : NULL;
+	a.rule = r->rule;
 	a.processed_at = now;
 	a.server_pending = pp->mark_pending && src->mailbox != NULL;
 	if ((rc = store_audit_insert(st, &a, &d->audit_id)) != STORE_OK)

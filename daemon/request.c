@@ -382,6 +382,17 @@ bad:
 	return -1;
 }
 
+int
+request_template_text(const struct request_templates *t, int phase,
+    const char **subject, const char **body)
+{
+	if (t == NULL || (phase != 1 && phase != 2))
+		return -1;
+	*subject = t->phase[phase - 1].subject;
+	*body = t->phase[phase - 1].body;
+	return 0;
+}
+
 void
 request_templates_free(struct request_templates *rt)
 {

@@ -230,7 +230,7 @@ store_artist_row_get(struct store *st, int64_t artist_id,
 	" au.message_id, au.sha256, au.size, au.from_addr, au.from_name,"      \
 	" au.subject, au.outcome, au.reason, au.phase, au.artist_id,"          \
 	" au.jti, au.dmarc, au.own_text, au.processed_at, ar.address,"         \
-	" rd.decision, rd.decided_by, rd.decided_at, au.held"                  \
+	" rd.decision, rd.decided_by, rd.decided_at, au.held, au.rule"         \
 	" FROM audit au LEFT JOIN artist ar ON ar.id = au.artist_id"           \
 	" LEFT JOIN review_decision rd ON rd.id = (SELECT r.id"                \
 	"  FROM review_decision r WHERE r.audit_id = au.id"                    \
@@ -288,6 +288,7 @@ audit_query(struct store *st, const char *sql, const char *outcome,
 		row.decided_by = col_text(stmt, 20);
 		row.decided_at = sqlite3_column_int64(stmt, 21);
 		a->held = col_text(stmt, 22);
+		a->rule = col_text(stmt, 23);
 		if (fn(&row, arg) != 0)
 			goto out;
 	}

@@ -219,9 +219,9 @@ store_audit_insert(
 	    "INSERT INTO audit (mailbox, uidvalidity, uid, message_id,"
 	    " sha256, size, from_addr, from_name, subject, outcome, reason,"
 	    " phase, artist_id, jti, dmarc, own_text, processed_at,"
-	    " server_pending, held)"
+	    " server_pending, held, rule)"
 	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
-	    " ?13, ?14, ?15, ?16, ?17, ?18, ?19)"
+	    " ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)"
 	    " ON CONFLICT (mailbox, uidvalidity, uid) DO NOTHING";
 	sqlite3_stmt *stmt;
 	enum store_status rc = STORE_ERR;
@@ -260,6 +260,8 @@ store_audit_insert(
 	    (r = sqlite3_bind_int64(stmt, 17, a->processed_at)) != SQLITE_OK ||
 	    (r = sqlite3_bind_int(stmt, 18, a->server_pending)) != SQLITE_OK ||
 	    (r = sqlite3_bind_text(stmt, 19, a->held, -1, SQLITE_STATIC)) !=
+		SQLITE_OK ||
+	    (r = sqlite3_bind_text(stmt, 20, a->rule, -1, SQLITE_STATIC)) !=
 		SQLITE_OK ||
 	    (r = sqlite3_step(stmt)) != SQLITE_DONE) {
 		rc = store_fail(st, r, "audit");

@@ -1,8 +1,9 @@
 /*
  * text_split_reply: the writer's own text apart from the quote.
  *
- * Design: one pass over the lines, top to bottom.  Quoted lines ('>') are
- * never own text.  Unquoted lines are own text until a "hard stop": a
+ * Design: one pass over the lines, top to bottom.  Quoted lines ('>', or
+ * indented below an attribution as mailx does, or the rest of a quoted
+ * line folded with a trailing '\') are never own text.  Unquoted lines are own text until a "hard stop": a
  * signature delimiter, an original-message or forward separator, a block
  * of mail headers, or an attribution that is not followed by a '>' quote
  * (the quoted message then follows unprefixed, as Outlook and Gmail mobile
@@ -28,6 +29,7 @@
 struct line {
 	size_t off, len; /* without '\n' and a trailing '\r' */
 	bool own;
+	bool indented_quote; /* in a TAB- or space-indented quote block */
 };
 
 enum kind { L_BLANK, L_QUOTED, L_TEXT };
@@ -465,6 +467,69 @@ attribution_ending_at(
 	return found;
 }
 
+static bool
+is_indented(const char *s, const struct line *l)
+{
+	return l->len > 0 && (s[l->off] == '\t' || s[l->off] == ' ');
+}
+
+/* A quoted line folded with a trailing '\' (s-nail's quote-fold). */
+static bool
+is_folded(const char *s, const struct line *l)
+{
+	size_t e = l->off + l->len;
+
+	while (e > l->off && (s[e - 1] == ' ' || s[e - 1] == '\t'))
+		e--;
+	return e > l->off && s[e - 1] == '\\';
+}
+
+/*
+ * The quote that POSIX mailx, bsd-mailx and s-nail write below an
+ * attribution: every line indented with a TAB (or spaces), blank lines
+ * inside it, and lines continuing one folded with a trailing '\'; one
+ * indented with spaces only must end at a blank line or the end.  Marks the block that starts at line k;
+ * returns whether there was one.
+ */
+static bool
+mark_indented_quote(const char *s, struct line *lines, size_t n, size_t k)
+{
+	size_t i, j;
+	bool any = false;
+
+	for (i = k; i < n; i++) {
+		bool cont = i > k && lines[i - 1].indented_quote &&
+		    is_folded(s, &lines[i - 1]);
+		if (line_kind(s, &lines[i]) == L_BLANK) {
+			/* Blank lines belong to it when it goes on after. */
+			for (j = i; j < n && line_kind(s, &lines[j]) == L_BLANK;
+			     j++)
+				;
+			if (j == n || !is_indented(s, &lines[j]))
+				break;
+		} else if (!cont && !is_indented(s, &lines[i]) &&
+		    line_kind(s, &lines[i]) != L_QUOTED)
+			break;
+		lines[i].indented_quote = true;
+		any = true;
+	}
+	/*
+	 * s-nail and bsd-mailx indent with a TAB, and the answer may follow
+	 * the last quoted line directly.  A block indented with spaces only,
+	 * with text right below it, is the original going on unquoted
+	 * (Apple Mail indents only a header line): no such quote, the
+	 * attribution stops.
+	 */
+	for (j = k; j < i && s[lines[j].off] != '\t'; j++)
+		;
+	if (i < n && line_kind(s, &lines[i]) != L_BLANK && j == i) {
+		for (j = k; j < i; j++)
+			lines[j].indented_quote = false;
+		return false;
+	}
+	return any;
+}
+
 static void
 add_line(struct tbuf *b, bool *started, const char *s, const struct line *l)
 {
@@ -526,8 +591,16 @@ text_split_reply(const char *text, size_t len, struct text_split *out)
 	for (i = 0; i < n; i++) {
 		enum kind kd = line_kind(text, &lines[i]);
 
-		if (kd == L_QUOTED)
+		if (kd == L_QUOTED || lines[i].indented_quote)
 			continue;
+		/* The rest of a quoted line folded with a trailing '\'. */
+		if (i > 0 && !lines[i - 1].own &&
+		    (line_kind(text, &lines[i - 1]) == L_QUOTED ||
+			lines[i - 1].indented_quote) &&
+		    is_folded(text, &lines[i - 1])) {
+			lines[i].indented_quote = true;
+			continue;
+		}
 		if (kd == L_BLANK) {
 			lines[i].own = true;
 			continue;
@@ -555,7 +628,10 @@ text_split_reply(const char *text, size_t len, struct text_split *out)
 		for (k = i + 1; k < n; k++)
 			if (line_kind(text, &lines[k]) != L_BLANK)
 				break;
-		if (k < n && line_kind(text, &lines[k]) == L_QUOTED) {
+		if (k < n &&
+		    (line_kind(text, &lines[k]) == L_QUOTED ||
+			(is_indented(text, &lines[k]) &&
+			    mark_indented_quote(text, lines, n, k)))) {
 			for (k = first; k <= i; k++)
 				lines[k].own = false;
 			continue;

@@ -87,12 +87,15 @@ is_run_char(unsigned char c)
 
 /*
  * May the token go on after position 'j' (just after a run on its line):
- * only blanks up to a newline, and a newline at all.  *next gets the
+ * only blanks up to a newline, and a newline at all; a '\\' right after
+ * the run is s-nail's mark of a quoted line it folded.  *next gets the
  * start of the next line.
  */
 static bool
 line_ends_at(const char *s, size_t n, size_t j, size_t *next)
 {
+	if (j < n && s[j] == '\\')
+		j++;
 	while (j < n && (s[j] == ' ' || s[j] == '\t' || s[j] == '\r'))
 		j++;
 	if (j < n && s[j] == '\n') {

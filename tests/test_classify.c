@@ -508,11 +508,12 @@ test_intent(void **state)
 	expect(&r, OUTCOME_REVIEW, REASON_UNCLEAR, 2);
 	free(m), free(tok);
 
-	/* A question with a yes is a yes. */
+	/* A question is doubt, even with a yes (DESIGN "Intent"). */
 	tok = make_token(fx.key, ARTIST, 2, 86400, CAMPAIGN, NULL);
 	m = plain_reply("Yes. Is there anything else?", tok);
 	r = decide(m);
-	expect(&r, OUTCOME_CONFIRM, REASON_NONE, 2);
+	expect(&r, OUTCOME_REVIEW, REASON_UNCLEAR, 2);
+	assert_string_equal(r.rule, "question");
 	free(m), free(tok);
 
 	/* Empty own text is a confirmation. */
@@ -520,7 +521,61 @@ test_intent(void **state)
 	m = plain_reply("", tok);
 	r = decide(m);
 	expect(&r, OUTCOME_CONFIRM, REASON_NONE, 2);
+	assert_string_equal(r.rule, "empty");
 	free(m), free(tok);
+
+	/* A yes-word inside a negated ask is a refusal. */
+	tok = make_token(fx.key, ARTIST, 2, 86400, CAMPAIGN, NULL);
+	m = plain_reply("I do not confirm.", tok);
+	r = decide(m);
+	expect(&r, OUTCOME_DECLINE, REASON_NONE, 2);
+	assert_string_equal(r.rule, "negated-ask");
+	free(m), free(tok);
+
+	/* An idiom with a negation affirms. */
+	tok = make_token(fx.key, ARTIST, 2, 86400, CAMPAIGN, NULL);
+	m = plain_reply("Of course. No worries.", tok);
+	r = decide(m);
+	expect(&r, OUTCOME_CONFIRM, REASON_NONE, 2);
+	assert_string_equal(r.rule, "idiom");
+	free(m), free(tok);
+
+	/* A deferral is held. */
+	tok = make_token(fx.key, ARTIST, 2, 86400, CAMPAIGN, NULL);
+	m = plain_reply("Not yet, will do next week.", tok);
+	r = decide(m);
+	expect(&r, OUTCOME_REVIEW, REASON_UNCLEAR, 2);
+	assert_string_equal(r.rule, "deferral");
+	free(m), free(tok);
+
+	/* "unsubscribe" in a signature is not the artist's word, and the
+	 * disclaimer's "do not" negates nothing. */
+	tok = make_token(fx.key, ARTIST, 2, 86400, CAMPAIGN, NULL);
+	m = plain_reply("Done\r\n\r\nIf you are not the intended recipient, "
+			"do not forward this.\r\n-- \r\nAna | unsubscribe: "
+			"https://ana.example/list",
+	    tok);
+	r = decide(m);
+	expect(&r, OUTCOME_CONFIRM, REASON_NONE, 2);
+	assert_string_equal(r.rule, "yes-word");
+	free(m), free(tok);
+
+	/* HTML-only replies are read by the same rule. */
+	{
+		char *body;
+		tok = make_token(fx.key, ARTIST, 2, 86400, CAMPAIGN, NULL);
+		body = tu_asprintf("<html><body><div>Wir machen nicht mit."
+				   "</div><blockquote>Answer NO if you do "
+				   "not want to join.<br>%s</blockquote>"
+				   "</body></html>\r\n",
+		    tok);
+		m = reply(ARTIST, "Re: phase two",
+		    "Content-Type: text/html; charset=utf-8\r\n", body);
+		r = decide(m);
+		expect(&r, OUTCOME_DECLINE, REASON_NONE, 2);
+		assert_non_null(r.rule);
+		free(m), free(body), free(tok);
+	}
 }
 
 static void

@@ -735,6 +735,18 @@ test_check_files(void **state)
 	free(err);
 	config_free(cfg);
 	free(text);
+
+	/* The intent phrase file: every bad line as FILE:LINE. */
+	tu_write_file(pw, "refusal en fine\nnope en x\nyes\n", 30, 0644);
+	text = tu_asprintf("[tokens]\nintent_phrases = %s\n", pw);
+	cfg = load_ok(text);
+	assert_string_equal(cfg->tokens.intent_phrases, pw);
+	assert_int_equal(check_files(cfg, &err), CONFIG_ERR);
+	assert_non_null(strstr(err, "F/pw:2: unknown class"));
+	assert_non_null(strstr(err, "F/pw:3: expected CLASS LANG PHRASE"));
+	free(err);
+	config_free(cfg);
+	free(text);
 	free(pw);
 	free(key);
 	free(absent);

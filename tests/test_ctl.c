@@ -82,6 +82,15 @@ msg(struct store *st, int uid, int64_t when, const char *from,
 	a.artist_id = artist_id;
 	a.jti = jti;
 	a.own_text = own;
+	/* The intent rule, as classify would have set it. */
+	if (strcmp(outcome, "confirm") == 0)
+		a.rule = "yes-word";
+	else if (strcmp(outcome, "decline") == 0)
+		a.rule = "no-word";
+	else if (strcmp(outcome, "withdraw") == 0)
+		a.rule = "withdraw-keyword";
+	else if (reason != NULL && strcmp(reason, "unclear") == 0)
+		a.rule = "question";
 	a.processed_at = when;
 	assert_int_equal(store_audit_insert(st, &a, &id), STORE_OK);
 	return id;

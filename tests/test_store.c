@@ -343,6 +343,11 @@ test_migrate_store_v1(void **state)
 	store_close(st);
 
 	assert_int_equal(store_open(v1, false, &st), STORE_OK);
+	/* Version 3: the intent rule, NULL for rows written before. */
+	assert_int_equal(raw_int(st->db,
+			     "SELECT count(*) FROM audit"
+			     " WHERE rule IS NULL"),
+	    1);
 	assert_int_equal(
 	    raw_int(st->db, "PRAGMA user_version"), store_sql_latest);
 	assert_true(store_audit_seen(st, "INBOX", 7, 1, NULL));

@@ -323,6 +323,27 @@ test_split_crafted(void **state)
 	    {"On Mon, 1 Jan 2024 at 10:00, A <a@b.c> wrote:\n> q\n\nBottom\n",
 		"Bottom"},
 	    {"Yes\nOn Mon, A wrote:\nthe original, unquoted\n", "Yes"},
+	    /* POSIX mailx, bsd-mailx, s-nail: a TAB-indented quote below
+	     * the attribution; the answer below it is own text. */
+	    {"On Tue, 01 Dec 2026 10:02, A <a@b.c> wrote:\n\tHello Ana,\n"
+	     "\t\n\tAnswer NO if you do not want to join.\n\n"
+	     "No, I do not confirm.\n",
+		"No, I do not confirm."},
+	    {"Count me out\n\nOn Tue, 01 Dec 2026 10:02, A wrote:\n"
+	     "    Hello Ana,\n\n    reply to confirm\n",
+		"Count me out"},
+	    /* s-nail: the answer right below the TAB quote. */
+	    {"NoMusicForICE <pledges@example.org> wrote:\n\n\tHello Ana,\n"
+	     "\t\n\tAnswer NO if you do not want to join.\n"
+	     "No, I do not confirm.\n",
+		"No, I do not confirm."},
+	    /* s-nail's quote-fold: a folded quoted line ends in '\'. */
+	    {"On Tue, 01 Dec 2026 10:02, A wrote:\n\tAnswer NO if you do "
+	     "not\\\n\twant to join.\n\nNope\n",
+		"Nope"},
+	    {"On Mon, 1 Jan 2024, A <a@b.c> wrote:\n> Answer NO if you\\\n"
+	     "do not want to join\n> bye\n\nNope\n",
+		"Nope"},
 	    {"Yes\n-- \nJohn\nwithdraw\n", "Yes"},
 	    {"Yes\n--\nJohn\n", "Yes"},
 	    {"No\r\n\r\n-----Original Message-----\r\nFrom: x\r\n", "No"},
@@ -536,6 +557,11 @@ test_tokens_wrapped(void **state)
 		expect_token(s, tok2, "wrapped, text below");
 		free(s);
 	}
+	/* s-nail's quote-fold: TAB-indented, a '\' ends each folded line. */
+	s = tu_asprintf(
+	    "\t%.*s\\\n\t%.*s\\\n\t%s\n", 50, tok, 50, tok + 50, tok + 100);
+	expect_token(s, tok, "folded with a trailing backslash");
+	free(s);
 	/* Wrapped right after the footer's dot. */
 	s = tu_asprintf(
 	    "%.*s\n%s\n", (int)(strlen(tok) - 40), tok, tok + strlen(tok) - 40);

@@ -26,6 +26,7 @@
 
 #include "pledged/token.h"
 
+struct intent_phrases;
 struct message;
 
 enum classify_outcome {
@@ -92,6 +93,8 @@ struct classify_policy {
 	char *const *no_keywords;
 	size_t n_no_keywords;
 	const char *authserv_id; /* NULL: Authentication-Results ignored */
+	/* Phrase data for the reply's intent (intent.h); NULL: built-in. */
+	const struct intent_phrases *intent;
 	bool require_dmarc;
 };
 
@@ -146,6 +149,10 @@ struct classify_result {
 	 * records (a pledge, withdrawal, confirmation or decline held for
 	 * want of sender evidence), or OUTCOME_REVIEW when nothing. */
 	enum classify_outcome held;
+	/* The intent rule that decided (intent_rule_name: "negated-ask",
+	 * "empty", ...) for replies to a request and withdrawals; NULL when
+	 * intent did not decide.  Static storage. */
+	const char *rule;
 	/* The artist's own words, cut at CLASSIFY_OWN_TEXT_MAX bytes on a
 	 * character boundary, for review; "" when none. */
 	char own_text[CLASSIFY_OWN_TEXT_MAX + 1];

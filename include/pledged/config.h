@@ -26,7 +26,8 @@
  * sample are unchanged and 'tls = starttls' alone does the expected thing.
  * Another: [smtp] takes 'ca_file' like [imap] (empty: system store), and
  * 'timeout' (seconds, default 60) and 'templates' (a directory of request
- * templates, request.h; empty: built-in text).
+ * templates, request.h; empty: built-in text).  And [tokens]
+ * 'intent_phrases': a file of phrases for reading replies (intent.h).
  *
  * Memory: all memory belongs to the caller unless stated otherwise.
  */
@@ -102,6 +103,10 @@ struct config {
 		int clock_skew; /* seconds */
 		struct config_list pledge_keywords, withdraw_keywords,
 		    yes_keywords, no_keywords; /* lower-cased */
+		/* Extension: a file of intent phrases added to the built-in
+		 * table (intent.h); NULL: none.  Read by engine_open and
+		 * config_check_files. */
+		char *intent_phrases;
 		bool require_dmarc;
 		bool
 		    auto_confirm; /* load fails unless secret_key_file is set */

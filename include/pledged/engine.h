@@ -21,6 +21,10 @@ struct engine {
 	struct message_worker *worker;
 	struct token_keyring *keyring;
 	struct classify_policy policy;
+	/* The built-in intent phrases plus [tokens] intent_phrases and the
+	 * sentences of the [smtp] templates; NULL when neither is set
+	 * (classify then uses the built-in set). */
+	struct intent_phrases *intent;
 	struct pipeline_params pp;
 	/* auto_confirm: the phase-one requests the daemon sends; NULL when
 	 * off or in a dry run. */
@@ -31,7 +35,8 @@ struct engine {
 /*
  * Build an engine from 'cfg' (which must outlive it).  Returns 0, or a
  * sysexits code after saying why on the log: 78 for a bad key in the
- * configuration, 66/74 when the database cannot be opened, 71 when the
+ * configuration or a bad line in the intent_phrases file (FILE:LINE on
+ * standard error), 66/74 when the database cannot be opened, 71 when the
  * parser worker cannot start.  The database is created when missing,
  * except in a dry run.
  */

@@ -53,6 +53,15 @@ struct request_templates;
 int request_templates_load(const char *dir, struct request_templates **out);
 void request_templates_free(struct request_templates *);
 
+/*
+ * The template text of 'phase' (1 or 2), placeholders as written: the
+ * Subject into *subject and the body into *body, both borrowed from 't'.
+ * For intent, which must not read the request's own sentences as the
+ * artist's (intent_phrases_add_request).  Returns -1 for another phase.
+ */
+int request_template_text(const struct request_templates *t, int phase,
+    const char **subject, const char **body);
+
 /* Everything one request says; all strings borrowed, UTF-8. */
 struct request_params {
 	const char *from;     /* [smtp] from: "Name <addr>" or "addr" */

@@ -134,6 +134,9 @@ struct store_audit {
 	int phase;
 	int64_t artist_id;
 	const char *jti, *dmarc, *own_text;
+	/* The intent rule that decided ("negated-ask", "empty", ...), NULL
+	 * when intent did not decide (intent.h). */
+	const char *rule;
 	int64_t processed_at;
 	/* The server action (flag or move) is still to be done. */
 	bool server_pending;

@@ -78,7 +78,10 @@ char *text_from_html(const char *html, size_t len);
  *    also cuts list and notification footers written below a signature.
  * An attribution that IS followed by a quote block heads that quote: it is
  * left out of the own text, and unquoted lines after the quote (inline or
- * bottom-posted answers) are own text again.  "Sent from my iPhone" and
+ * bottom-posted answers) are own text again.  A quote block is '>' lines,
+ * or (POSIX mailx, bsd-mailx, s-nail) lines indented with a TAB or spaces
+ * up to a blank line; a quoted line folded with a trailing '\' (s-nail's
+ * quote-fold) takes the next line into the quote.  "Sent from my iPhone" and
  * similar lines stay in the own text; they are harmless.  A "To
  * unsubscribe ..." footer is not special: in replies it sits inside the
  * quote or below a signature, and list mail is recognised by its headers.

@@ -8,7 +8,7 @@
 plan 32
 { base_conf; printf '[smtp]\nfrom = NoMusicForICE <pledges@example.org>\n'; } >"$t/p.conf"
 sed -i 's/^campaign = .*/&\nclock_skew = 0/' "$t/p.conf"
-ingest() { "$PLEDGED" --config "$t/p.conf" ingest "$@" 2>/dev/null; }
+ingest() { "$PLEDGED" --config "$t/p.conf" ingest "$@" 2>/dev/null | sed "s/ rule [a-z-]*$//"; }
 state() { sql "SELECT coalesce(p.state, '') FROM artist a LEFT JOIN pledge p ON p.artist_id = a.id WHERE a.address = '$1'"; }
 mail() { # file from subject [extra headers] body
 	printf 'From: %s\r\nSubject: %s\r\nMessage-ID: <%s@example.org>\r\n%s\r\n%s\r\n' \
@@ -54,15 +54,15 @@ check "a withdrawal answering the request stands" test "$(ingest "$t/w2.eml")" =
 sed 's/^\[store\]/[imap]\nauthserv_id = mx.example.org\n&/' "$t/p.conf" >"$t/a.conf"
 sed 's/^clock_skew = 0/&\nrequire_dmarc = yes/' "$t/a.conf" >"$t/r.conf"
 mail "$t/p3.eml" singer@example.org "I pledge" "Authentication-Results: mx.example.org; dmarc=pass header.from=example.org"$'\r\n' "In."
-check "vouched pledge" test "$("$PLEDGED" --config "$t/a.conf" ingest "$t/p3.eml" 2>/dev/null)" = "$t/p3.eml: pledge singer@example.org"
+check "vouched pledge" test "$("$PLEDGED" --config "$t/a.conf" ingest "$t/p3.eml" 2>/dev/null | sed "s/ rule [a-z-]*$//")" = "$t/p3.eml: pledge singer@example.org"
 mail "$t/w3.eml" singer@example.org "withdraw" "Authentication-Results: mx.example.org; dmarc=fail header.from=example.org"$'\r\n' "Out."
-check "require_dmarc, dmarc=fail: held" test "$("$PLEDGED" --config "$t/r.conf" ingest "$t/w3.eml" 2>/dev/null)" = "$t/w3.eml: review/unauthenticated singer@example.org"
+check "require_dmarc, dmarc=fail: held" test "$("$PLEDGED" --config "$t/r.conf" ingest "$t/w3.eml" 2>/dev/null | sed "s/ rule [a-z-]*$//")" = "$t/w3.eml: review/unauthenticated singer@example.org"
 mail "$t/w4.eml" singer@example.org "withdraw" "Authentication-Results: mx.example.org; dmarc=fail (dmarc=pass header.from=example.org) header.from=example.org"$'\r\n' "Out."
-check "a pass in a comment is no pass" test "$("$PLEDGED" --config "$t/a.conf" ingest "$t/w4.eml" 2>/dev/null)" = "$t/w4.eml: review/unauthenticated singer@example.org"
+check "a pass in a comment is no pass" test "$("$PLEDGED" --config "$t/a.conf" ingest "$t/w4.eml" 2>/dev/null | sed "s/ rule [a-z-]*$//")" = "$t/w4.eml: review/unauthenticated singer@example.org"
 mail "$t/w5.eml" singer@example.org "withdraw" "Authentication-Results: mx.example.org; spf=fail smtp.mailfrom=\"x; dmarc=pass header.from=example.org\""$'\r\n' "Out."
-check "a pass in a quoted value is no pass" test "$("$PLEDGED" --config "$t/a.conf" ingest "$t/w5.eml" 2>/dev/null)" = "$t/w5.eml: review/unauthenticated singer@example.org"
+check "a pass in a quoted value is no pass" test "$("$PLEDGED" --config "$t/a.conf" ingest "$t/w5.eml" 2>/dev/null | sed "s/ rule [a-z-]*$//")" = "$t/w5.eml: review/unauthenticated singer@example.org"
 mail "$t/p4.eml" other@example.org "I pledge" "" "In."
-check "authserv_id set, no result: pledge held" test "$("$PLEDGED" --config "$t/a.conf" ingest "$t/p4.eml" 2>/dev/null)" = "$t/p4.eml: review/unauthenticated other@example.org"
+check "authserv_id set, no result: pledge held" test "$("$PLEDGED" --config "$t/a.conf" ingest "$t/p4.eml" 2>/dev/null | sed "s/ rule [a-z-]*$//")" = "$t/p4.eml: review/unauthenticated other@example.org"
 check "singer still pledged" test "$(state singer@example.org)" = received
 
 # 12. Expiry at receipt: a file's modification time, not the time read.

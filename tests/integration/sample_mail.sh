@@ -9,7 +9,7 @@ n=$(wc -l <"$t/expected")
 plan $((n + 1))
 check "at least 15 messages" test "$n" -ge 15
 while read -r name want; do
-	got=$(sed -n "s/^$name: //p" "$t/got" | sed 's/ [^ ]*@[^ ]*$//')
+	got=$(sed -n "s/^$name: //p" "$t/got" | sed 's/ rule [a-z-]*$//; s/ [^ ]*@[^ ]*$//')
 	check "$name: $want (got '$got')" test "$got" = "$want"
 done <"$t/expected"
 finish

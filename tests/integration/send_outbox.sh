@@ -70,7 +70,7 @@ reply() { # file, from, n
 	"$PLEDGED" --config "$t/p.conf" ingest "$t/r$3.eml" 2>/dev/null
 }
 f3=$t/out/$(q "SELECT jti FROM token t JOIN artist a ON a.id = t.artist_id WHERE address = 'a3@example.net'").eml
-check "reply to a3's request confirms a3" test "$(reply "$f3" a3@example.net 3)" = "$t/r3.eml: confirm phase 1 a3@example.net"
+check "reply to a3's request confirms a3" test "$(reply "$f3" a3@example.net 3)" = "$t/r3.eml: confirm phase 1 a3@example.net rule yes-word"
 check "a3 confirmed" test "$(q "SELECT state FROM pledge p JOIN artist a ON a.id = p.artist_id WHERE address = 'a3@example.net'")" = confirmed
 check "a used token is not accepted twice" test "$(reply "$f3" a3@example.net 32)" = "$t/r32.eml: reject/replayed phase 1 a3@example.net"
 f1=$t/out/$(q "SELECT jti FROM token t JOIN artist a ON a.id = t.artist_id WHERE address = 'a1@example.net'").eml

@@ -80,7 +80,7 @@ for a in a1 a2 a3; do
 		printf 'From: %s@example.net\r\nSubject: Re: confirm\r\nMessage-ID: <r-%s@example.net>\r\n\r\nYes.\r\n\r\n' "$a" "$a"
 		sed -n '/^Content-Type: text\/plain/,/^--=_pledged/p' "$f" | tail -n +4 | sed 's/^/> /'
 	} >"$t/r-$a.eml"
-	check "$a: the reply confirms $a" test "$("$PLEDGED" --config "$t/p.conf" ingest "$t/r-$a.eml" 2>/dev/null)" = "$t/r-$a.eml: confirm phase 1 $a@example.net"
+	check "$a: the reply confirms $a" test "$("$PLEDGED" --config "$t/p.conf" ingest "$t/r-$a.eml" 2>/dev/null)" = "$t/r-$a.eml: confirm phase 1 $a@example.net rule yes-word"
 done
 
 # Phase 2 to the three confirmed, then a second run sends nothing.

@@ -1,0 +1,11 @@
+-- Version 3: the intent rule that decided a message.
+--
+-- A reply to a request is read for what the artist meant (DESIGN.md,
+-- "Intent"): a refusal, a deferral, a question, an idiom that affirms.
+-- The rule that decided ("negated-ask", "deferral", "idiom", "empty",
+-- ... as listed in pledged.conf(5)) is stored with the audit row, so that
+-- organizers can see why a reply was counted or held.  NULL where intent
+-- did not decide (pledges, token failures, automatic mail) and for rows
+-- written before this version.  Free text, not CHECKed: the names are
+-- the intent module's, and a newer pledged may add one.
+ALTER TABLE audit ADD COLUMN rule TEXT;
