@@ -133,6 +133,7 @@ record(const struct pipeline_params *pp, const struct pipeline_source *src,
 	a.dmarc = dmarc_name(r->dmarc);
 	a.own_text = r->own_text[0] != '\0' ? r->own_text : NULL;
 	a.processed_at = now;
+	a.written_at = message_written_at(msg != NULL ? msg->date : NULL, now);
 	a.server_pending = pp->mark_pending && src->mailbox != NULL;
 	if ((rc = store_audit_insert(st, &a, &d->audit_id)) != STORE_OK)
 		return rc;

@@ -168,9 +168,9 @@ store_audit_insert(
 	    "INSERT INTO audit (mailbox, uidvalidity, uid, message_id,"
 	    " sha256, size, from_addr, from_name, subject, outcome, reason,"
 	    " phase, artist_id, jti, dmarc, own_text, processed_at,"
-	    " server_pending)"
+	    " server_pending, written_at)"
 	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
-	    " ?13, ?14, ?15, ?16, ?17, ?18)"
+	    " ?13, ?14, ?15, ?16, ?17, ?18, ?19)"
 	    " ON CONFLICT (mailbox, uidvalidity, uid) DO NOTHING";
 	sqlite3_stmt *stmt;
 	enum store_status rc = STORE_ERR;
@@ -208,6 +208,9 @@ store_audit_insert(
 		SQLITE_OK ||
 	    (r = sqlite3_bind_int64(stmt, 17, a->processed_at)) != SQLITE_OK ||
 	    (r = sqlite3_bind_int(stmt, 18, a->server_pending)) != SQLITE_OK ||
+	    (r = sqlite3_bind_int64(stmt, 19,
+		 a->written_at != 0 ? a->written_at : a->processed_at)) !=
+		SQLITE_OK ||
 	    (r = sqlite3_step(stmt)) != SQLITE_DONE) {
 		rc = store_fail(st, r, "audit");
 		goto out;

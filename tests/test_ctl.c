@@ -403,6 +403,16 @@ check_stats(struct fx *fx)
 	    {"requests_bounced",
 		"SELECT count(*) FROM token WHERE state = "
 		"'bounced'"},
+	    {"phase2_of_phase1",
+		"SELECT count(*) FROM artist a JOIN pledge p ON p.artist_id"
+		" = a.id WHERE p.state = 'confirmed' AND (SELECT kind FROM"
+		" confirmation c WHERE c.artist_id = a.id AND c.phase = 2"
+		" ORDER BY created_at DESC, id DESC LIMIT 1) = 'confirm'"},
+	    {"phase2_of_pledged",
+		"SELECT count(*) FROM artist a JOIN pledge p ON p.artist_id"
+		" = a.id WHERE p.state <> 'withdrawn' AND (SELECT kind FROM"
+		" confirmation c WHERE c.artist_id = a.id AND c.phase = 2"
+		" ORDER BY created_at DESC, id DESC LIMIT 1) = 'confirm'"},
 	};
 	char *out;
 	size_t i;
@@ -793,15 +803,15 @@ test_report(void **state)
 	assert_null(strcasestr(html, "src="));
 	assert_null(strcasestr(html, "url("));
 	assert_non_null(strstr(html, "<svg"));
-	assert_non_null(strstr(html, "Pledges and confirmations per day"));
+	assert_non_null(strstr(html, "Artists per day, by the day they wrote"));
 	/* The escape sequence and markup from mail do not get through. */
 	assert_null(strchr(html, '\x1b'));
 	/* Stable apart from the time it was made: compare the rest. */
-	p = strstr(html, "Campaign report, ");
+	p = strstr(html, "Last updated ");
 	assert_non_null(p);
-	q = strstr(p, " UTC</p>");
+	q = strstr(p, " UTC &middot;");
 	assert_non_null(q);
-	memmove(p + 17, q, strlen(q) + 1);
+	memmove(p + 13, q, strlen(q) + 1);
 	golden("report.html", html);
 	free(html);
 	/* Not writable: 73, and the old report stays. */

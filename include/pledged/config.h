@@ -35,6 +35,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "pledged/log.h"
 
@@ -127,6 +128,19 @@ struct config {
 		int timeout;
 		char *templates;
 	} smtp;
+	struct {
+		bool present;
+		/* Pages rewritten after every pass that changed the ledger
+		 * (or the feed's health); NULL: none.  public_html holds
+		 * counts and the timeline only. */
+		char *html, *public_html;
+	} report;
+	struct {
+		bool present;
+		struct config_list to; /* organizers' addresses (lower-cased);
+					  none: no digest */
+		int interval;	       /* seconds between digests, at least */
+	} notify;
 };
 
 /*
@@ -195,5 +209,11 @@ void config_free(struct config *cfg);
 
 /* The sysexits code for a status: 0, 78 (EX_CONFIG), 77 (EX_NOPERM). */
 int config_exit_code(enum config_status st);
+
+/*
+ * How old the last good pass may be before the feed counts as stale (the
+ * report's warning): three poll intervals, at least an hour.
+ */
+int64_t config_stale_after(const struct config *cfg);
 
 #endif

@@ -20,6 +20,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct message_limits {
 	size_t max_bytes;      /* whole message, default 10 MiB */
@@ -153,5 +154,17 @@ enum message_status message_worker_parse(struct message_worker *w,
 
 /* Stop the child and free 'w'; NULL is a no-op. */
 void message_worker_stop(struct message_worker *w);
+
+/*
+ * The Date header (message_date.c, pure).  message_date_parse reads an
+ * RFC 5322 date-time, obsolete forms included (two-digit years,
+ * alphabetic zones, comments, no seconds, no zone: UTC) into Unix
+ * seconds: 0, or -1 when 's' (may be NULL) is not one.
+ * message_written_at is when the artist wrote: the Date, unless it is
+ * missing, unreadable, later than 'received' or more than 366 days
+ * before it, in which case 'received'.
+ */
+int message_date_parse(const char *s, int64_t *t);
+int64_t message_written_at(const char *date, int64_t received);
 
 #endif

@@ -112,6 +112,9 @@ struct store_audit {
 	int64_t artist_id;
 	const char *jti, *dmarc, *own_text;
 	int64_t processed_at;
+	/* When the artist wrote it (message_written_at); 0: processed_at.
+	 * The timeline is drawn by this time. */
+	int64_t written_at;
 	/* The server action (flag or move) is still to be done. */
 	bool server_pending;
 };
@@ -261,11 +264,10 @@ enum store_status store_artist_phase(struct store *, const char *address,
  */
 
 /*
- * Counts for "pledgectl stats".  pledged: pledges not withdrawn
- * (received or confirmed); confirmed_phase1: confirmed pledges;
- * confirmed_phase2: artists whose latest phase-two answer is yes and who
- * have not withdrawn; review: messages held for review with no decision
- * yet; rejected, ignored: messages with those outcomes.
+ * The campaign's numbers, from the campaign_counts view, whose comment in
+ * sql/views.sql is the one definition of each.  In short: artists,
+ * pledged, confirmed_phase1, confirmed_phase2, withdrawn and declined
+ * count artists; review, rejected, ignored and messages count messages.
  */
 struct store_stats {
 	int64_t artists, pledged, confirmed_phase1, confirmed_phase2;
@@ -277,6 +279,9 @@ struct store_stats {
 	/* Tokens issued, requests that went out (sent_at set), and the
 	 * requests that came back. */
 	int64_t tokens_issued, requests_sent, requests_bounced;
+	/* Of confirmed_phase2, those with a standing pledge: the share of
+	 * all pledgers is phase2_of_pledged / pledged. */
+	int64_t phase2_of_pledged;
 };
 enum store_status store_stats(struct store *, struct store_stats *);
 
@@ -373,14 +378,19 @@ struct store_confirmation_row {
 enum store_status store_confirmation_foreach(struct store *, int64_t artist_id,
     int (*fn)(const struct store_confirmation_row *, void *), void *arg);
 
-/* One UTC day of the daily_counts view (days without mail are absent). */
+/*
+ * One UTC day of the timeline view (days without anything are absent):
+ * the artists each number of store_stats gained that day, by the time
+ * the artist wrote, so that each column sums to its number; and the
+ * messages written that day.
+ */
 struct store_day_row {
 	const char *day; /* "YYYY-MM-DD" */
-	int64_t pledges, confirmations_phase1, confirmations_phase2;
-	int64_t declines, withdrawals, review, rejected, ignored, messages;
+	int64_t pledged, confirmed_phase1, confirmed_phase2, withdrawn;
+	int64_t messages;
 };
-/* The daily_counts view, oldest day first. */
-enum store_status store_daily_foreach(
+/* The timeline view, oldest day first. */
+enum store_status store_timeline_foreach(
     struct store *, int (*fn)(const struct store_day_row *, void *), void *arg);
 
 /*
@@ -410,5 +420,49 @@ enum store_status store_review_decide(
 enum store_status store_artist_forget(struct store *, const char *address);
 enum store_status store_artist_forget_id(
     struct store *, const char *address, int64_t *artist_id);
+
+/*
+ * Passes over the mail (store_health.c), for "pledgectl status" and the
+ * report.  store_pass_begin records a pass of 'kind' ("once", "daemon"
+ * or "ingest") as started; store_pass_end closes it.  Each is its own
+ * statement: call them outside a batch's transaction.
+ */
+enum store_status store_pass_begin(
+    struct store *, const char *kind, int64_t started_at, int64_t *pass_id);
+struct store_pass {
+	int64_t ended_at;
+	int exit_code;	   /* sysexits; 0 is a good pass */
+	const char *error; /* in words, with a non-zero exit; may be NULL */
+	/* Messages decided, by outcome: pledge, confirm, decline,
+	 * withdraw, review, reject, ignore (classify's order). */
+	int64_t counts[7];
+	int64_t waiting; /* left on the server above the mark; -1: unknown */
+};
+enum store_status store_pass_end(
+    struct store *, int64_t pass_id, const struct store_pass *);
+
+/*
+ * The feed's health, from the pass record.  Times are 0 where there is
+ * none.  last_error is new (store_health_free), NULL when no pass ever
+ * failed.
+ */
+struct store_health {
+	int64_t last_ok_at;	 /* end of the latest good pass */
+	int64_t failed_since;	 /* passes failed after it */
+	char *last_error;	 /* of the latest failed pass */
+	int64_t last_error_at;	 /* its end */
+	int last_error_exit;	 /* its exit code */
+	int64_t last_started_at; /* the latest pass, good or not */
+	int64_t last_ended_at;
+	int last_exit;
+	bool last_running; /* the latest pass has no end (yet) */
+	char last_kind[16];
+	int64_t waiting; /* on the server after the last pass; -1 unknown */
+	int64_t passes;
+	int64_t schema_version;
+	int64_t db_bytes, wal_bytes; /* the file and its write-ahead log */
+};
+enum store_status store_health_get(struct store *, struct store_health *);
+void store_health_free(struct store_health *);
 
 #endif

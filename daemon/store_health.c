@@ -1,0 +1,181 @@
+/*
+ * store: the record of passes over the mail, and the feed's health
+ * (pledgectl status, the report's "last updated" line).
+ *
+ * A pass is written when it starts and again when it ends, each in its
+ * own short statement outside any batch transaction: a pass that dies
+ * leaves a row without an end, which status reports as such.  The
+ * pass's counts and error come from the caller; nothing here reads the
+ * log.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "pledged/log.h"
+#include "store_p.h"
+
+/* The error text kept per pass, in bytes. */
+#define PASS_ERROR_MAX 500
+
+enum store_status
+store_pass_begin(
+    struct store *st, const char *kind, int64_t started_at, int64_t *pass_id)
+{
+	static const char sql[] = "INSERT INTO pass (kind, started_at)"
+				  " VALUES (?1, ?2)";
+	sqlite3_stmt *stmt = NULL;
+	enum store_status rc = STORE_OK;
+	int r;
+
+	*pass_id = 0;
+	if ((r = sqlite3_prepare_v2(st->db, sql, -1, &stmt, NULL)) !=
+		SQLITE_OK ||
+	    (r = sqlite3_bind_text(stmt, 1, kind, -1, SQLITE_STATIC)) !=
+		SQLITE_OK ||
+	    (r = sqlite3_bind_int64(stmt, 2, started_at)) != SQLITE_OK ||
+	    (r = sqlite3_step(stmt)) != SQLITE_DONE)
+		rc = store_fail(st, r, "pass");
+	else
+		*pass_id = sqlite3_last_insert_rowid(st->db);
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+enum store_status
+store_pass_end(struct store *st, int64_t pass_id, const struct store_pass *p)
+{
+	static const char sql[] =
+	    "UPDATE pass SET ended_at = ?2, exit_code = ?3, error = ?4,"
+	    " pledges = ?5, confirms = ?6, declines = ?7, withdrawals = ?8,"
+	    " reviews = ?9, rejects = ?10, ignores = ?11, waiting = ?12"
+	    " WHERE id = ?1";
+	sqlite3_stmt *stmt = NULL;
+	enum store_status rc = STORE_OK;
+	int r, i;
+
+	if ((r = sqlite3_prepare_v2(st->db, sql, -1, &stmt, NULL)) !=
+		SQLITE_OK ||
+	    (r = sqlite3_bind_int64(stmt, 1, pass_id)) != SQLITE_OK ||
+	    (r = sqlite3_bind_int64(stmt, 2, p->ended_at)) != SQLITE_OK ||
+	    (r = sqlite3_bind_int(stmt, 3, p->exit_code)) != SQLITE_OK)
+		goto fail;
+	if (p->exit_code != 0 && p->error != NULL && p->error[0] != '\0')
+		r = sqlite3_bind_text(stmt, 4, p->error,
+		    (int)strnlen(p->error, PASS_ERROR_MAX), SQLITE_TRANSIENT);
+	if (r != SQLITE_OK)
+		goto fail;
+	for (i = 0; i < 7; i++)
+		if ((r = sqlite3_bind_int64(stmt, 5 + i, p->counts[i])) !=
+		    SQLITE_OK)
+			goto fail;
+	if (p->waiting >= 0 &&
+	    (r = sqlite3_bind_int64(stmt, 12, p->waiting)) != SQLITE_OK)
+		goto fail;
+	if ((r = sqlite3_step(stmt)) != SQLITE_DONE)
+		goto fail;
+	goto out;
+fail:
+	rc = store_fail(st, r, "pass");
+out:
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+/* The text of column i, copied (NULL stays NULL); -1 out of memory. */
+static int
+dup_col(sqlite3_stmt *stmt, int i, char **out)
+{
+	const unsigned char *s = sqlite3_column_text(stmt, i);
+
+	*out = NULL;
+	if (s == NULL)
+		return 0;
+	return (*out = strdup((const char *)s)) != NULL ? 0 : -1;
+}
+
+enum store_status
+store_health_get(struct store *st, struct store_health *h)
+{
+	/*
+	 * One statement, one snapshot.  "Failed since": passes that ended
+	 * with a non-zero exit after the latest good one.  A pass still
+	 * open is running, or died without saying so.
+	 */
+	static const char sql[] =
+	    "WITH ok AS (SELECT max(id) AS id FROM pass WHERE exit_code = 0),"
+	    " last AS (SELECT * FROM pass ORDER BY id DESC LIMIT 1),"
+	    " bad AS (SELECT * FROM pass WHERE exit_code <> 0"
+	    "  ORDER BY id DESC LIMIT 1)"
+	    " SELECT (SELECT ended_at FROM pass WHERE id = (SELECT id FROM "
+	    "ok)),"
+	    " (SELECT count(*) FROM pass WHERE exit_code <> 0"
+	    "  AND id > coalesce((SELECT id FROM ok), 0)),"
+	    " (SELECT error FROM bad), (SELECT ended_at FROM bad),"
+	    " (SELECT exit_code FROM bad),"
+	    " (SELECT started_at FROM last), (SELECT ended_at FROM last),"
+	    " (SELECT exit_code FROM last), (SELECT kind FROM last),"
+	    " (SELECT waiting FROM pass WHERE waiting IS NOT NULL"
+	    "  ORDER BY id DESC LIMIT 1),"
+	    " (SELECT count(*) FROM pass),"
+	    " (SELECT user_version FROM pragma_user_version),"
+	    " (SELECT page_count * page_size FROM pragma_page_count,"
+	    "  pragma_page_size)";
+	sqlite3_stmt *stmt = NULL;
+	enum store_status rc = STORE_OK;
+	struct stat sb;
+	char wal[4096];
+	int r;
+
+	memset(h, 0, sizeof *h);
+	h->waiting = -1;
+	if ((r = sqlite3_prepare_v2(st->db, sql, -1, &stmt, NULL)) !=
+		SQLITE_OK ||
+	    (r = sqlite3_step(stmt)) != SQLITE_ROW) {
+		rc = store_fail(st, r, "status");
+		goto out;
+	}
+	h->last_ok_at = sqlite3_column_int64(stmt, 0);
+	h->failed_since = sqlite3_column_int64(stmt, 1);
+	if (dup_col(stmt, 2, &h->last_error) == -1)
+		goto oom;
+	h->last_error_at = sqlite3_column_int64(stmt, 3);
+	h->last_error_exit = sqlite3_column_int(stmt, 4);
+	h->last_started_at = sqlite3_column_int64(stmt, 5);
+	h->last_ended_at = sqlite3_column_int64(stmt, 6);
+	h->last_running = sqlite3_column_type(stmt, 5) != SQLITE_NULL &&
+	    sqlite3_column_type(stmt, 6) == SQLITE_NULL;
+	h->last_exit = sqlite3_column_int(stmt, 7);
+	snprintf(h->last_kind, sizeof h->last_kind, "%s",
+	    sqlite3_column_type(stmt, 8) == SQLITE_NULL
+		? ""
+		: (const char *)sqlite3_column_text(stmt, 8));
+	if (sqlite3_column_type(stmt, 9) != SQLITE_NULL)
+		h->waiting = sqlite3_column_int64(stmt, 9);
+	h->passes = sqlite3_column_int64(stmt, 10);
+	h->schema_version = sqlite3_column_int64(stmt, 11);
+	h->db_bytes = sqlite3_column_int64(stmt, 12);
+	/* The file on disk, and the write-ahead log beside it. */
+	if (stat(st->path, &sb) == 0)
+		h->db_bytes = (int64_t)sb.st_size;
+	if (snprintf(wal, sizeof wal, "%s-wal", st->path) < (int)sizeof wal &&
+	    stat(wal, &sb) == 0)
+		h->wal_bytes = (int64_t)sb.st_size;
+	goto out;
+oom:
+	log_warnx("store: status: out of memory");
+	rc = STORE_ERR;
+out:
+	sqlite3_finalize(stmt);
+	if (rc != STORE_OK)
+		store_health_free(h);
+	return rc;
+}
+
+void
+store_health_free(struct store_health *h)
+{
+	free(h->last_error);
+	h->last_error = NULL;
+}
