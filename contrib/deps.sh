@@ -6,12 +6,14 @@ set -eu
 # man-db, groff-base: the manual page test; dpkg-dev: dpkg-shlibdeps for
 # cpack -G DEB; adduser: the package's postinst (contrib/package-test.sh);
 # iproute2: ss, with which contrib/testenv/dovecot.sh finds free ports;
-# dovecot-submissiond: the TLS and AUTH front of contrib/testenv/submission.sh.
+# dovecot-submissiond: the TLS and AUTH front of contrib/testenv/submission.sh;
+# chromium: headless screenshots of the campaign page (tests/integration/
+# live_page.sh checks it fits a phone's width).
 PKGS="build-essential cmake pkg-config clang
 libetpan-dev libsodium-dev libsqlite3-dev libgnutls28-dev libjansson-dev
 libcmocka-dev libsasl2-modules sqlite3 openssl
 dovecot-imapd dovecot-lmtpd dovecot-submissiond isync opensmtpd
-man-db groff-base dpkg-dev adduser iproute2"
+man-db groff-base dpkg-dev adduser iproute2 chromium"
 
 missing=
 for p in $PKGS; do

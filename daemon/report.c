@@ -296,13 +296,17 @@ static const char css[] =
     "margin-top:28px}\n"
     /* Phones: nothing wider than the screen; long addresses wrap. */
     "td,th,.warn,.note,p{overflow-wrap:anywhere}\n"
-    ".tablewrap{overflow-x:auto}table{table-layout:fixed}\n"
+    ".tablewrap{overflow-x:auto}table{table-layout:fixed}"
+    ".col-date{width:9.5em}\n"
+    /* The chart keeps a legible size and scrolls inside its panel. */
+    ".chart{overflow-x:auto}\n"
     ".warn{background:#fef2f2;border:1px solid #fca5a5;color:#991b1b;"
     "border-radius:10px;padding:12px 16px;margin:0 0 18px}\n"
     ".words{white-space:pre-wrap;color:#374151}\n"
     "@media (max-width:600px){main{padding:18px 12px 28px}"
     ".num{font-size:24px}h1{font-size:22px}"
-    "td,th{padding:6px 6px}.col-date{width:6.5em}}\n";
+    "td,th{padding:6px 6px}.col-date{width:5.5em}"
+    ".nowrap{white-space:normal}.chart svg{min-width:600px}}\n";
 
 const char *
 report_share(
@@ -500,11 +504,11 @@ lists(FILE *fp, struct store *st, const struct store_stats *s)
 {
 	fprintf(fp,
 	    "<h2>Held for review</h2>\n<p class=\"muted\">%" PRId64
-	    " messages wait for a decision (pledgectl review).</p>\n"
+	    " %s for a decision (pledgectl review).</p>\n"
 	    "<div class=\"tablewrap\"><table>\n<tr><th class=\"col-date\">"
 	    "Written (UTC)</th><th>Artist, reason</th><th>Their own words"
 	    "</th></tr>\n",
-	    s->review);
+	    s->review, s->review == 1 ? "message waits" : "messages wait");
 	if (store_audit_foreach(st, "review", true, 0, review_row, fp) !=
 	    STORE_OK)
 		return -1;
@@ -560,8 +564,9 @@ report_write(FILE *fp, struct store *st, const struct report_opts *o)
 	fputs("<h2>Artists per day, by the day they wrote</h2>\n<div "
 	      "class=\"panel\">\n",
 	    fp);
+	fputs("<div class=\"chart\">\n", fp);
 	chart(fp, &d);
-	fputs("<p class=\"muted\">Each artist counted once, on the day "
+	fputs("</div>\n<p class=\"muted\">Each artist counted once, on the day "
 	      "they wrote the message that put them in a number; the bars "
 	      "add up to the numbers above.</p>\n</div>\n",
 	    fp);

@@ -38,6 +38,8 @@ int cmd_review(int argc, char **argv, const char *config_path);
 int cmd_report(int argc, char **argv, const char *config_path);
 int cmd_forget(int argc, char **argv, const char *config_path);
 int cmd_verify(int argc, char **argv, const char *config_path);
+int cmd_status(int argc, char **argv, const char *config_path);
+int cmd_digest(int argc, char **argv, const char *config_path);
 
 struct config;
 struct store;

@@ -1,0 +1,103 @@
+/*
+ * pass: record a pass over the mail, then keep the pages and the digest
+ * current (include/pledged/pass.h).
+ *
+ * The pages are rewritten only when they would say something new: the
+ * pass recorded decisions (the numbers moved), or the feed turned bad or
+ * good again (the warning appears or goes).  A quiet pass every minute
+ * leaves the files alone, so a web server's caches and a file share's
+ * sync have nothing to do.
+ */
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "pledged/config.h"
+#include "pledged/engine.h"
+#include "pledged/log.h"
+#include "pledged/notify.h"
+#include "pledged/pass.h"
+#include "pledged/report.h"
+#include "pledged/store.h"
+
+void
+pass_begin(struct pass *p, struct engine *e, const char *kind)
+{
+	memset(p, 0, sizeof *p);
+	p->waiting = -1;
+	if (e == NULL || e->dry_run)
+		return;
+	p->e = e;
+	p->started_at = (int64_t)time(NULL);
+	log_clear_warning();
+	if (store_pass_begin(e->store, kind, p->started_at, &p->id) != STORE_OK)
+		p->id = 0;
+}
+
+void
+pass_count(struct pass *p, enum classify_outcome o)
+{
+	if (o >= OUTCOME_PLEDGE && o <= OUTCOME_IGNORE)
+		p->counts[o]++;
+}
+
+static bool
+missing(const char *path)
+{
+	struct stat sb;
+
+	return path != NULL && stat(path, &sb) == -1;
+}
+
+/* Rewrite the configured pages. */
+static void
+pages(struct engine *e)
+{
+	const struct config *cfg = e->cfg;
+	struct report_opts o = {0};
+
+	o.campaign =
+	    cfg->tokens.campaign != NULL ? cfg->tokens.campaign : "pledged";
+	o.now = (int64_t)time(NULL);
+	o.stale_after = config_stale_after(cfg);
+	if (cfg->report.html != NULL &&
+	    report_write_file(cfg->report.html, 0640, e->store, &o) == 0)
+		log_debug("report: %s rewritten", cfg->report.html);
+	o.public_page = true;
+	if (cfg->report.public_html != NULL &&
+	    report_write_file(cfg->report.public_html, 0644, e->store, &o) == 0)
+		log_debug("report: %s rewritten", cfg->report.public_html);
+}
+
+void
+pass_end(struct pass *p, int exit_code)
+{
+	struct engine *e = p->e;
+	struct store_pass sp;
+	struct store_health h;
+	bool was_failing = false, changed = false;
+
+	if (e == NULL)
+		return;
+	memset(&sp, 0, sizeof sp);
+	for (size_t i = 0; i <= OUTCOME_IGNORE; i++) {
+		sp.counts[i] = p->counts[i];
+		changed = changed || p->counts[i] > 0;
+	}
+	if (store_health_get(e->store, &h) == STORE_OK) {
+		was_failing = h.failed_since > 0 || h.last_ok_at == 0;
+		store_health_free(&h);
+	}
+	sp.ended_at = (int64_t)time(NULL);
+	sp.exit_code = exit_code;
+	sp.error = log_last_warning();
+	sp.waiting = p->waiting;
+	if (p->id != 0)
+		(void)store_pass_end(e->store, p->id, &sp);
+	if (changed || was_failing != (exit_code != 0) ||
+	    missing(e->cfg->report.html) || missing(e->cfg->report.public_html))
+		pages(e);
+	if (exit_code == 0)
+		notify_after_pass(e->cfg, e->store);
+	p->e = NULL;
+}
