@@ -179,3 +179,136 @@ store_health_free(struct store_health *h)
 	free(h->last_error);
 	h->last_error = NULL;
 }
+
+/*
+ * Digests.  The last one that counts is the latest 'sending' or 'sent'
+ * row: a 'failed' one never reached the server, so its events are still
+ * to be told.
+ */
+enum store_status
+store_digest_last(struct store *st, struct store_digest *d)
+{
+	static const char sql[] =
+	    "SELECT id, created_at, audit_upto, forgotten_upto, counts, state"
+	    " FROM digest WHERE state IN ('sending', 'sent')"
+	    " ORDER BY id DESC LIMIT 1";
+	sqlite3_stmt *stmt = NULL;
+	enum store_status rc = STORE_NOT_FOUND;
+	int r;
+
+	memset(d, 0, sizeof *d);
+	if ((r = sqlite3_prepare_v2(st->db, sql, -1, &stmt, NULL)) !=
+	    SQLITE_OK) {
+		rc = store_fail(st, r, "digest");
+		goto out;
+	}
+	if ((r = sqlite3_step(stmt)) == SQLITE_ROW) {
+		d->id = sqlite3_column_int64(stmt, 0);
+		d->created_at = sqlite3_column_int64(stmt, 1);
+		d->audit_upto = sqlite3_column_int64(stmt, 2);
+		d->forgotten_upto = sqlite3_column_int64(stmt, 3);
+		if (dup_col(stmt, 4, &d->counts) == -1) {
+			log_warnx("store: digest: out of memory");
+			rc = STORE_ERR;
+			goto out;
+		}
+		snprintf(d->state, sizeof d->state, "%s",
+		    (const char *)sqlite3_column_text(stmt, 5));
+		rc = STORE_OK;
+	} else if (r != SQLITE_DONE)
+		rc = store_fail(st, r, "digest");
+out:
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+void
+store_digest_free(struct store_digest *d)
+{
+	free(d->counts);
+	d->counts = NULL;
+}
+
+enum store_status
+store_digest_marks(struct store *st, int64_t *audit_max,
+    int64_t forgotten_after, int64_t *forgotten, int64_t *forgotten_max)
+{
+	static const char sql[] =
+	    "SELECT (SELECT coalesce(max(id), 0) FROM audit),"
+	    " (SELECT count(*) FROM artist WHERE forgotten_at > ?1),"
+	    " (SELECT coalesce(max(forgotten_at), ?1) FROM artist"
+	    "  WHERE forgotten_at > ?1)";
+	sqlite3_stmt *stmt = NULL;
+	enum store_status rc = STORE_OK;
+	int r;
+
+	if ((r = sqlite3_prepare_v2(st->db, sql, -1, &stmt, NULL)) !=
+		SQLITE_OK ||
+	    (r = sqlite3_bind_int64(stmt, 1, forgotten_after)) != SQLITE_OK ||
+	    (r = sqlite3_step(stmt)) != SQLITE_ROW)
+		rc = store_fail(st, r, "digest");
+	else {
+		*audit_max = sqlite3_column_int64(stmt, 0);
+		*forgotten = sqlite3_column_int64(stmt, 1);
+		*forgotten_max = sqlite3_column_int64(stmt, 2);
+	}
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+enum store_status
+store_digest_begin(struct store *st, const struct store_digest *d,
+    const char *message_id, const char *recipients, int64_t *id)
+{
+	static const char sql[] =
+	    "INSERT INTO digest (message_id, created_at, state, audit_upto,"
+	    " forgotten_upto, counts, recipients)"
+	    " VALUES (?1, ?2, 'sending', ?3, ?4, ?5, ?6)";
+	sqlite3_stmt *stmt = NULL;
+	enum store_status rc = STORE_OK;
+	int r;
+
+	*id = 0;
+	if ((r = sqlite3_prepare_v2(st->db, sql, -1, &stmt, NULL)) !=
+		SQLITE_OK ||
+	    (r = sqlite3_bind_text(stmt, 1, message_id, -1, SQLITE_STATIC)) !=
+		SQLITE_OK ||
+	    (r = sqlite3_bind_int64(stmt, 2, d->created_at)) != SQLITE_OK ||
+	    (r = sqlite3_bind_int64(stmt, 3, d->audit_upto)) != SQLITE_OK ||
+	    (r = sqlite3_bind_int64(stmt, 4, d->forgotten_upto)) != SQLITE_OK ||
+	    (r = sqlite3_bind_text(stmt, 5, d->counts, -1, SQLITE_STATIC)) !=
+		SQLITE_OK ||
+	    (r = sqlite3_bind_text(stmt, 6, recipients, -1, SQLITE_STATIC)) !=
+		SQLITE_OK ||
+	    (r = sqlite3_step(stmt)) != SQLITE_DONE)
+		rc = store_fail(st, r, "digest");
+	else
+		*id = sqlite3_last_insert_rowid(st->db);
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+enum store_status
+store_digest_end(
+    struct store *st, int64_t id, bool sent, int64_t sent_at, const char *error)
+{
+	static const char sql[] =
+	    "UPDATE digest SET state = ?2, sent_at = ?3, last_error = ?4"
+	    " WHERE id = ?1";
+	sqlite3_stmt *stmt = NULL;
+	enum store_status rc = STORE_OK;
+	int r;
+
+	if ((r = sqlite3_prepare_v2(st->db, sql, -1, &stmt, NULL)) !=
+		SQLITE_OK ||
+	    (r = sqlite3_bind_int64(stmt, 1, id)) != SQLITE_OK ||
+	    (r = sqlite3_bind_text(stmt, 2, sent ? "sent" : "failed", -1,
+		 SQLITE_STATIC)) != SQLITE_OK ||
+	    (sent && (r = sqlite3_bind_int64(stmt, 3, sent_at)) != SQLITE_OK) ||
+	    (r = sqlite3_bind_text(stmt, 4, error, -1, SQLITE_TRANSIENT)) !=
+		SQLITE_OK ||
+	    (r = sqlite3_step(stmt)) != SQLITE_DONE)
+		rc = store_fail(st, r, "digest");
+	sqlite3_finalize(stmt);
+	return rc;
+}

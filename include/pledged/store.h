@@ -465,4 +465,31 @@ struct store_health {
 enum store_status store_health_get(struct store *, struct store_health *);
 void store_health_free(struct store_health *);
 
+/*
+ * The organizers' digests (store_health.c; the notify module).
+ * store_digest_last: the latest digest that reached, or may have
+ * reached, the server ('sending' or 'sent'); STORE_NOT_FOUND when none.
+ * d->counts is new (store_digest_free).
+ * store_digest_marks: the highest audit id now, and the artists
+ * forgotten after 'forgotten_after' (how many, and the latest time).
+ * store_digest_begin records a digest as 'sending' before it is handed
+ * to the server (d: created_at, audit_upto, forgotten_upto, counts);
+ * store_digest_end marks it 'sent' (at 'sent_at') or 'failed' (nothing
+ * reached the server), with 'error' (may be NULL).
+ */
+struct store_digest {
+	int64_t id, created_at, audit_upto, forgotten_upto;
+	char *counts; /* JSON object of the numbers then */
+	char state[16];
+};
+enum store_status store_digest_last(struct store *, struct store_digest *);
+void store_digest_free(struct store_digest *);
+enum store_status store_digest_marks(struct store *, int64_t *audit_max,
+    int64_t forgotten_after, int64_t *forgotten, int64_t *forgotten_max);
+enum store_status store_digest_begin(struct store *,
+    const struct store_digest *, const char *message_id,
+    const char *recipients, int64_t *id);
+enum store_status store_digest_end(struct store *, int64_t id, bool sent,
+    int64_t sent_at, const char *error);
+
 #endif
