@@ -14,6 +14,7 @@
  */
 #include <getopt.h>
 #include <inttypes.h>
+#include <jansson.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,7 +27,17 @@
 #include "pledged/store.h"
 
 static const char review_usage[] =
-    "usage: pledgectl review [--approve ID | --reject ID]\n";
+    "usage: pledgectl review [--approve ID | --reject ID] [--json]\n";
+
+/* --json: one object a line, the export's message members. */
+static int
+json_row(const struct store_audit_row *r, void *arg)
+{
+	int *n = arg;
+
+	(*n)++;
+	return cmd_json_print(cmd_json_message(r)) != 0 ? 1 : 0;
+}
 
 static int
 list_row(const struct store_audit_row *r, void *arg)
@@ -177,7 +188,7 @@ approve_pledge(
 }
 
 static int
-decide(struct store *st, int64_t id, bool approve)
+decide(struct store *st, int64_t id, bool approve, bool json)
 {
 	struct held h;
 	const char *note = "nothing else recorded";
@@ -222,8 +233,15 @@ decide(struct store *st, int64_t id, bool approve)
 		goto fail;
 	if ((rc = store_commit(st)) != STORE_OK)
 		return cmd_store_exit(rc);
-	printf("message #%" PRId64 " %s by %s: %s\n", id,
-	    approve ? "approved" : "rejected", who, note);
+	if (json) {
+		if (cmd_json_print(json_pack("{s:I,s:s,s:o,s:s}", "id",
+			(json_int_t)id, "decision",
+			approve ? "approved" : "rejected", "decided_by",
+			cmd_json_str(who), "effect", note)) != 0)
+			return EX_IOERR;
+	} else
+		printf("message #%" PRId64 " %s by %s: %s\n", id,
+		    approve ? "approved" : "rejected", who, note);
 	return cmd_flush(stdout);
 fail:
 	store_rollback(st);
@@ -253,6 +271,7 @@ cmd_review(int argc, char **argv, const char *config_path)
 	static const struct option opts[] = {
 	    {"approve", required_argument, NULL, 'a'},
 	    {"reject", required_argument, NULL, 'r'},
+	    {"json", no_argument, NULL, 'j'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -260,8 +279,9 @@ cmd_review(int argc, char **argv, const char *config_path)
 	struct store *st = NULL;
 	int64_t id = 0;
 	int ch, rc, n = 0, action = 0;
+	bool json = false;
 
-	while ((ch = getopt_long(argc, argv, "a:r:h", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "a:r:jh", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'a':
 		case 'r':
@@ -273,12 +293,15 @@ cmd_review(int argc, char **argv, const char *config_path)
 			if (parse_id(optarg, &id) != 0)
 				return EX_USAGE;
 			break;
+		case 'j':
+			json = true;
+			break;
 		case 'h':
 			printf("%s\nList the messages held for review, or "
 			       "settle one: --approve records\nwhat it would "
 			       "have recorded (the pledge or the "
 			       "confirmation),\n--reject closes it without "
-			       "effect.\n",
+			       "effect.  --json: one JSON object a line.\n",
 			    review_usage);
 			return EX_OK;
 		default:
@@ -293,14 +316,16 @@ cmd_review(int argc, char **argv, const char *config_path)
 	if ((rc = cmd_open_reader(config_path, &cfg, &st)) != EX_OK)
 		goto out;
 	if (action != 0) {
-		rc = decide(st, id, action == 'a');
+		rc = decide(st, id, action == 'a', json);
 		goto out;
 	}
-	rc = cmd_store_exit(
-	    store_audit_foreach(st, "review", true, 0, list_row, &n));
+	rc = cmd_store_exit(store_audit_foreach(
+	    st, "review", true, 0, json ? json_row : list_row, &n));
 	if (rc != EX_OK)
 		goto out;
-	if (n == 0)
+	if (json)
+		;
+	else if (n == 0)
 		printf("nothing held for review\n");
 	else
 		printf("\n%d message%s held for review; settle each with "
