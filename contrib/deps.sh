@@ -8,12 +8,13 @@ set -eu
 # iproute2: ss, with which contrib/testenv/dovecot.sh finds free ports;
 # dovecot-submissiond: the TLS and AUTH front of contrib/testenv/submission.sh;
 # chromium: headless screenshots of the campaign page (tests/integration/
-# live_page.sh checks it fits a phone's width).
+# live_page.sh checks it fits a phone's width); zsh: the zsh completion's
+# test (tests/integration/completion.sh).
 PKGS="build-essential cmake pkg-config clang
 libetpan-dev libsodium-dev libsqlite3-dev libgnutls28-dev libjansson-dev
 libcmocka-dev libsasl2-modules sqlite3 openssl
 dovecot-imapd dovecot-lmtpd dovecot-submissiond isync opensmtpd
-man-db groff-base dpkg-dev adduser iproute2 chromium"
+man-db groff-base dpkg-dev adduser iproute2 chromium zsh"
 
 missing=
 for p in $PKGS; do
