@@ -26,7 +26,10 @@
  * sample are unchanged and 'tls = starttls' alone does the expected thing.
  * Another: [smtp] takes 'ca_file' like [imap] (empty: system store), and
  * 'timeout' (seconds, default 60) and 'templates' (a directory of request
- * templates, request.h; empty: built-in text).
+ * templates, request.h; empty: built-in text).  [report] html and
+ * public_html name the campaign pages (report.h); [notify] to lists the
+ * organizers' addresses for the digest (notify.h) and interval is a
+ * duration: N seconds, or N with s, m, h or d (default 1d).
  *
  * Memory: all memory belongs to the caller unless stated otherwise.
  */
