@@ -18,6 +18,34 @@
 
 /* The error text kept per pass, in bytes. */
 #define PASS_ERROR_MAX 500
+/* Passes kept in the record. */
+#define PASS_KEEP 10000
+
+/*
+ * A daemon polling every minute makes 1440 passes a day: keep the last
+ * PASS_KEEP, and always the latest good one (status measures from it).
+ */
+static enum store_status
+prune(struct store *st, int64_t newest)
+{
+	static const char sql[] =
+	    "DELETE FROM pass WHERE id <= ?1 AND id IS NOT"
+	    " (SELECT max(id) FROM pass WHERE exit_code = 0)";
+	sqlite3_stmt *stmt = NULL;
+	enum store_status rc = STORE_OK;
+	int r;
+
+	if (newest <= PASS_KEEP)
+		return STORE_OK;
+	if ((r = sqlite3_prepare_v2(st->db, sql, -1, &stmt, NULL)) !=
+		SQLITE_OK ||
+	    (r = sqlite3_bind_int64(stmt, 1, newest - PASS_KEEP)) !=
+		SQLITE_OK ||
+	    (r = sqlite3_step(stmt)) != SQLITE_DONE)
+		rc = store_fail(st, r, "pass");
+	sqlite3_finalize(stmt);
+	return rc;
+}
 
 enum store_status
 store_pass_begin(
@@ -40,6 +68,8 @@ store_pass_begin(
 	else
 		*pass_id = sqlite3_last_insert_rowid(st->db);
 	sqlite3_finalize(stmt);
+	if (rc == STORE_OK)
+		rc = prune(st, *pass_id);
 	return rc;
 }
 

@@ -86,6 +86,22 @@ check "status after recovery: not stale" test "$(jget stale <<<"$js")" = false
 check "status after recovery: last error kept" grep -q '"last_error":"[^"]*imap' <<<"$js"
 check "page: the warning is gone" sh -c "! grep -q 'feed is stale' '$t/www/index.html'"
 
+# The daemon keeps the page current too: a pledge arrives, the page shows
+# it (waiting for the page, not for a time).
+"$PLEDGED" --config "$t/p.conf" 2>>"$t/log" &
+daemon_pid=$!
+printf 'From: Zoltan Latecomer <latecomer@artists.example>\r\nSubject: I pledge\r\nMessage-ID: <late@x>\r\n\r\nIn.\r\n' >"$t/late.eml"
+deliver "$t/late.eml"
+i=0
+until grep -q '<div class="num">6</div><div class="label">pledged</div>' "$t/www/index.html" || [ $i -ge 300 ]; do
+	sleep 0.1; i=$((i + 1))
+done
+check "daemon: the page shows the new pledge" grep -q '<div class="num">6</div><div class="label">pledged</div>' "$t/www/index.html"
+check "daemon: its pass recorded" test "$(sql "SELECT count(*) FROM pass WHERE kind = 'daemon' AND exit_code = 0 AND pledges = 1")" = 1
+kill "$daemon_pid"
+wait "$daemon_pid" || :
+daemon_pid=
+
 # The public page names nobody.
 leak=0
 while IFS= read -r s; do
