@@ -3,8 +3,10 @@
  * current (include/pledged/pass.h).
  *
  * The pages are rewritten only when they would say something new: the
- * pass recorded decisions (the numbers moved), or the feed turned bad or
- * good again (the warning appears or goes).  A quiet pass every minute
+ * ledger changed since they were last written (this pass recorded
+ * decisions, or an organizer approved, sent or forgot meanwhile: the
+ * store's ledger mark moved), or the feed turned bad or good again (the
+ * warning appears or goes).  A quiet pass every minute
  * leaves the files alone, so a web server's caches and a file share's
  * sync have nothing to do.
  */
@@ -49,6 +51,25 @@ missing(const char *path)
 	return path != NULL && stat(path, &sb) == -1;
 }
 
+/* The store_meta key of the ledger mark the pages were last made from. */
+#define PAGES_MARK "report_mark"
+
+/*
+ * Has the ledger changed since the pages were last written, by this
+ * pass or by anyone else (an approval, a forget, a send)?
+ */
+static bool
+ledger_changed(struct engine *e, char mark[STORE_MARK_MAX])
+{
+	char old[STORE_MARK_MAX];
+
+	if (store_ledger_mark(e->store, mark) != STORE_OK)
+		return true;
+	return store_meta_get(e->store, PAGES_MARK, old, sizeof old) !=
+	    STORE_OK ||
+	    strcmp(old, mark) != 0;
+}
+
 /* Rewrite the configured pages. */
 static void
 pages(struct engine *e)
@@ -75,6 +96,7 @@ pass_end(struct pass *p, int exit_code)
 	struct engine *e = p->e;
 	struct store_pass sp;
 	struct store_health h;
+	char mark[STORE_MARK_MAX] = "";
 	bool was_failing = false, changed = false;
 
 	if (e == NULL)
@@ -94,9 +116,17 @@ pass_end(struct pass *p, int exit_code)
 	sp.waiting = p->waiting;
 	if (p->id != 0)
 		(void)store_pass_end(e->store, p->id, &sp);
-	if (changed || was_failing != (exit_code != 0) ||
-	    missing(e->cfg->report.html) || missing(e->cfg->report.public_html))
-		pages(e);
+	if (e->cfg->report.html != NULL || e->cfg->report.public_html != NULL) {
+		changed = ledger_changed(e, mark) || changed;
+		if (changed || was_failing != (exit_code != 0) ||
+		    missing(e->cfg->report.html) ||
+		    missing(e->cfg->report.public_html)) {
+			pages(e);
+			if (mark[0] != '\0')
+				(void)store_meta_set(
+				    e->store, PAGES_MARK, mark);
+		}
+	}
 	if (exit_code == 0)
 		notify_after_pass(e->cfg, e->store);
 	p->e = NULL;

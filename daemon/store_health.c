@@ -342,3 +342,85 @@ store_digest_end(
 	sqlite3_finalize(stmt);
 	return rc;
 }
+
+/*
+ * What the pages show changes when any of these does: a message
+ * recorded, a review decided, a request sent or bounced, an answer
+ * counted, an artist forgotten.  Cheap: maxima and counts on indexed or
+ * small tables.
+ */
+enum store_status
+store_ledger_mark(struct store *st, char mark[STORE_MARK_MAX])
+{
+	static const char sql[] =
+	    "SELECT printf('%d/%d/%d/%d/%d/%d',"
+	    " (SELECT coalesce(max(id), 0) FROM audit),"
+	    " (SELECT coalesce(max(id), 0) FROM review_decision),"
+	    " (SELECT coalesce(max(id), 0) FROM confirmation),"
+	    " (SELECT count(*) FROM token WHERE sent_at IS NOT NULL),"
+	    " (SELECT count(*) FROM token WHERE state = 'bounced'),"
+	    " (SELECT count(*) FROM artist WHERE forgotten_at IS NOT NULL))";
+	sqlite3_stmt *stmt = NULL;
+	enum store_status rc = STORE_OK;
+	int r;
+
+	mark[0] = '\0';
+	if ((r = sqlite3_prepare_v2(st->db, sql, -1, &stmt, NULL)) !=
+		SQLITE_OK ||
+	    (r = sqlite3_step(stmt)) != SQLITE_ROW)
+		rc = store_fail(st, r, "mark");
+	else
+		snprintf(mark, STORE_MARK_MAX, "%s",
+		    (const char *)sqlite3_column_text(stmt, 0));
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+enum store_status
+store_meta_get(struct store *st, const char *key, char *buf, size_t len)
+{
+	static const char sql[] = "SELECT value FROM store_meta WHERE key = ?1";
+	sqlite3_stmt *stmt = NULL;
+	enum store_status rc = STORE_NOT_FOUND;
+	int r;
+
+	buf[0] = '\0';
+	if ((r = sqlite3_prepare_v2(st->db, sql, -1, &stmt, NULL)) !=
+		SQLITE_OK ||
+	    (r = sqlite3_bind_text(stmt, 1, key, -1, SQLITE_STATIC)) !=
+		SQLITE_OK) {
+		rc = store_fail(st, r, "meta");
+		goto out;
+	}
+	if ((r = sqlite3_step(stmt)) == SQLITE_ROW) {
+		snprintf(
+		    buf, len, "%s", (const char *)sqlite3_column_text(stmt, 0));
+		rc = STORE_OK;
+	} else if (r != SQLITE_DONE)
+		rc = store_fail(st, r, "meta");
+out:
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+enum store_status
+store_meta_set(struct store *st, const char *key, const char *value)
+{
+	static const char sql[] = "INSERT INTO store_meta (key, value)"
+				  " VALUES (?1, ?2) ON CONFLICT (key)"
+				  " DO UPDATE SET value = excluded.value";
+	sqlite3_stmt *stmt = NULL;
+	enum store_status rc = STORE_OK;
+	int r;
+
+	if ((r = sqlite3_prepare_v2(st->db, sql, -1, &stmt, NULL)) !=
+		SQLITE_OK ||
+	    (r = sqlite3_bind_text(stmt, 1, key, -1, SQLITE_STATIC)) !=
+		SQLITE_OK ||
+	    (r = sqlite3_bind_text(stmt, 2, value, -1, SQLITE_STATIC)) !=
+		SQLITE_OK ||
+	    (r = sqlite3_step(stmt)) != SQLITE_DONE)
+		rc = store_fail(st, r, "meta");
+	sqlite3_finalize(stmt);
+	return rc;
+}

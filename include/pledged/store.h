@@ -492,4 +492,19 @@ enum store_status store_digest_begin(struct store *,
 enum store_status store_digest_end(struct store *, int64_t id, bool sent,
     int64_t sent_at, const char *error);
 
+/*
+ * A short text that changes whenever what the campaign pages show may
+ * have changed (a message recorded, a review decided, a request sent or
+ * bounced, an answer counted, an artist forgotten), whoever changed it:
+ * a pass, or an organizer's pledgectl.  store_meta_get/set keep such
+ * bookkeeping values in store_meta under 'key' (get: STORE_NOT_FOUND
+ * when unset; the value is cut to 'len').
+ */
+#define STORE_MARK_MAX 128
+enum store_status store_ledger_mark(struct store *, char mark[STORE_MARK_MAX]);
+enum store_status store_meta_get(
+    struct store *, const char *key, char *buf, size_t len);
+enum store_status store_meta_set(
+    struct store *, const char *key, const char *value);
+
 #endif

@@ -59,6 +59,17 @@ check "news: organizers' page rewritten" test "$(inode "$t/www/org.html")" != "$
 check "news: public page rewritten" test "$(inode "$t/www/index.html")" != "$i_pub"
 check "organizers' page: the held reply's words" grep -q "can we talk?" "$t/www/org.html"
 
+# An organizer's decision changes the ledger without mail: the next pass
+# rewrites the pages all the same.
+i_org=$(inode "$t/www/org.html") i_pub=$(inode "$t/www/index.html")
+ctl review --approve "$(sql "SELECT id FROM audit WHERE outcome = 'review'")" >/dev/null
+rc=0; once || rc=$?
+check "after an approval: public page rewritten" test "$(inode "$t/www/index.html")" != "$i_pub"
+check "after an approval: it counts the confirmation" grep -q '<div class="num">1</div><div class="label">confirmed, phase one</div>' "$t/www/index.html"
+i_pub=$(inode "$t/www/index.html")
+rc=0; once || rc=$?
+check "and the pass after that leaves it alone" test "$(inode "$t/www/index.html")" = "$i_pub"
+
 # The feed breaks: status and the pages say so.
 sh "$PLEDGED_SOURCE_DIR/contrib/testenv/dovecot.sh" stop "$t/dc"
 rc=0; once || rc=$?
