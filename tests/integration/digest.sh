@@ -85,6 +85,11 @@ check "dry run: the held reply's own words" grep -q "is the label in or out?" <<
 check "dry run: the reason" grep -q "reason: unclear" <<<"$out"
 check "dry run: changes nothing" test "$(rows)" = 1
 
+# A request comes back.
+printf 'From: MAILER-DAEMON@mx.example.net\nSubject: Undelivered Mail Returned to Sender\nAuto-Submitted: auto-replied\nMessage-ID: <b1@mx>\n\nThe mail to cy@example.net could not be delivered.\n' >"$t/b1.eml"
+ingest "$t/b1.eml"
+check "the bounce is recorded" test "$(sql "SELECT outcome || '/' || reason FROM audit WHERE message_id = 'b1@mx'")" = ignore/bounce
+
 # The interval passes: the news goes out, once.
 conf 1s
 sleep 1.1
@@ -95,6 +100,8 @@ d=$(latest)
 check "second digest: the artist's own words" grep -q "is the label in or out?" "$d"
 check "second digest: the reason" grep -q "reason: unclear" "$d"
 check "second digest: who" grep -q "ana@example.net" "$d"
+check "second digest: the bounce" grep -q "Requests that bounced (1)" "$d"
+check "second digest: its subject" grep -q "^Subject: \[nomusicforice\] digest: 1 to review, 1 bounced, 2 pledged" "$d"
 check "second digest: how the counts moved" grep -q 'held for review  *1 messages (+1)' "$d"
 
 # The interval passes again without news: nothing.
