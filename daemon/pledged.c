@@ -23,7 +23,8 @@
  * --check-config: the file, then the files it names.  Every pledged command
  * needs [store] and [tokens]; [imap] only the polling ones (not ingest), so
  * it is checked only where present -- and then whole, since a half-written
- * section is a mistake whoever runs it.  Likewise [smtp] needs 'from'.
+ * section is a mistake whoever runs it.  Likewise [smtp] needs 'from',
+ * and [notify] to needs [smtp] host and from.
  */
 static int
 check_config(const char *path)
@@ -38,6 +39,9 @@ check_config(const char *path)
 		need |= CONFIG_NEED_IMAP;
 	if (cfg->smtp.present)
 		need |= CONFIG_NEED_SMTP_FROM;
+	/* The digest goes out through [smtp]. */
+	if (cfg->notify.to.n > 0)
+		need |= CONFIG_NEED_SMTP;
 	if ((rc = config_require(cfg, need)) != CONFIG_OK)
 		goto out;
 	if ((rc = config_check_files(cfg)) != CONFIG_OK)

@@ -61,6 +61,11 @@ sed '/^\[tokens\]/,$d' "$dir/good.conf" >"$dir/notokens.conf"
 expect missing-key 78 "$dir/notokens.conf: [tokens] campaign is required" \
 	"$dir/notokens.conf"
 
+# A digest needs a way out: [notify] to without [smtp] is a mistake.
+{ cat "$dir/good.conf"; printf '[notify]\nto = org@example.org\n'; } >"$dir/notify.conf"
+expect notify-without-smtp 78 "$dir/notify.conf: [smtp] host is required" \
+	"$dir/notify.conf"
+
 chmod 640 "$dir/imap.password"
 expect group-readable 77 \
 	"$dir/imap.password: readable by group or others (mode 0640); chmod 600 it" \
