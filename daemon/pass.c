@@ -30,6 +30,7 @@ pass_begin(struct pass *p, struct engine *e, const char *kind)
 	if (e == NULL || e->dry_run)
 		return;
 	p->e = e;
+	p->kind = kind;
 	p->started_at = (int64_t)time(NULL);
 	log_clear_warning();
 	if (store_pass_begin(e->store, kind, p->started_at, &p->id) != STORE_OK)
@@ -98,6 +99,7 @@ pass_end(struct pass *p, int exit_code)
 	struct store_health h;
 	char mark[STORE_MARK_MAX] = "";
 	bool was_failing = false, changed = false;
+	bool failed = store_pass_failed(p->kind, exit_code);
 
 	if (e == NULL)
 		return;
@@ -118,7 +120,7 @@ pass_end(struct pass *p, int exit_code)
 		(void)store_pass_end(e->store, p->id, &sp);
 	if (e->cfg->report.html != NULL || e->cfg->report.public_html != NULL) {
 		changed = ledger_changed(e, mark) || changed;
-		if (changed || was_failing != (exit_code != 0) ||
+		if (changed || was_failing != failed ||
 		    missing(e->cfg->report.html) ||
 		    missing(e->cfg->report.public_html)) {
 			pages(e);
@@ -127,7 +129,7 @@ pass_end(struct pass *p, int exit_code)
 				    e->store, PAGES_MARK, mark);
 		}
 	}
-	if (exit_code == 0)
+	if (!failed)
 		notify_after_pass(e->cfg, e->store);
 	p->e = NULL;
 }

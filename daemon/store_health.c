@@ -20,6 +20,22 @@
 #define PASS_ERROR_MAX 500
 /* Passes kept in the record. */
 #define PASS_KEEP 10000
+/*
+ * A failed pass, in SQL: keep in step with store_pass_failed.  An ingest
+ * that met an unreadable file (66) or an unparseable message (65, which
+ * is recorded) read the mail it was given: the feed is fine.
+ */
+#define PASS_FAILED                                                            \
+	"(exit_code <> 0 AND NOT (kind = 'ingest' AND exit_code IN (65, 66)))"
+#define PASS_GOOD "(exit_code IS NOT NULL AND NOT " PASS_FAILED ")"
+
+bool
+store_pass_failed(const char *kind, int exit_code)
+{
+	return exit_code != 0 &&
+	    !(strcmp(kind, "ingest") == 0 &&
+		(exit_code == 65 || exit_code == 66));
+}
 
 /*
  * A daemon polling every minute makes 1440 passes a day: keep the last
@@ -30,7 +46,7 @@ prune(struct store *st, int64_t newest)
 {
 	static const char sql[] =
 	    "DELETE FROM pass WHERE id <= ?1 AND id IS NOT"
-	    " (SELECT max(id) FROM pass WHERE exit_code = 0)";
+	    " (SELECT max(id) FROM pass WHERE " PASS_GOOD ")";
 	sqlite3_stmt *stmt = NULL;
 	enum store_status rc = STORE_OK;
 	int r;
@@ -134,13 +150,13 @@ store_health_get(struct store *st, struct store_health *h)
 	 * open is running, or died without saying so.
 	 */
 	static const char sql[] =
-	    "WITH ok AS (SELECT max(id) AS id FROM pass WHERE exit_code = 0),"
+	    "WITH ok AS (SELECT max(id) AS id FROM pass WHERE " PASS_GOOD "),"
 	    " last AS (SELECT * FROM pass ORDER BY id DESC LIMIT 1),"
-	    " bad AS (SELECT * FROM pass WHERE exit_code <> 0"
+	    " bad AS (SELECT * FROM pass WHERE " PASS_FAILED
 	    "  ORDER BY id DESC LIMIT 1)"
 	    " SELECT (SELECT ended_at FROM pass WHERE id = (SELECT id FROM "
 	    "ok)),"
-	    " (SELECT count(*) FROM pass WHERE exit_code <> 0"
+	    " (SELECT count(*) FROM pass WHERE " PASS_FAILED
 	    "  AND id > coalesce((SELECT id FROM ok), 0)),"
 	    " (SELECT error FROM bad), (SELECT ended_at FROM bad),"
 	    " (SELECT exit_code FROM bad),"

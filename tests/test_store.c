@@ -1245,6 +1245,21 @@ test_passes_and_digests(void **state)
 	assert_int_equal(h.last_ok_at, 310);
 	store_health_free(&h);
 
+	/* An ingest that met an unparseable message read its mail. */
+	assert_int_equal(store_pass_begin(st, "ingest", 400, &id), STORE_OK);
+	p.exit_code = 65;
+	p.ended_at = 401;
+	assert_int_equal(store_pass_end(st, id, &p), STORE_OK);
+	assert_int_equal(store_health_get(st, &h), STORE_OK);
+	assert_int_equal(h.failed_since, 0);
+	assert_int_equal(h.last_ok_at, 401);
+	store_health_free(&h);
+	assert_false(store_pass_failed("ingest", 65));
+	assert_false(store_pass_failed("ingest", 66));
+	assert_true(store_pass_failed("ingest", 74));
+	assert_true(store_pass_failed("once", 65));
+	assert_false(store_pass_failed("daemon", 0));
+
 	/* Digests: none yet; a 'failed' one does not count as told. */
 	assert_int_equal(store_digest_last(st, &d), STORE_NOT_FOUND);
 	assert_int_equal(store_digest_marks(st, &hi, 0, &n, &fmax), STORE_OK);

@@ -25,6 +25,7 @@ struct engine;
 
 struct pass {
 	struct engine *e; /* borrowed; NULL: not recording */
+	const char *kind; /* static */
 	int64_t id, started_at;
 	int64_t counts[OUTCOME_IGNORE + 1]; /* decisions recorded */
 	int64_t waiting; /* left on the server; -1: unknown */

@@ -440,6 +440,13 @@ struct store_pass {
 };
 enum store_status store_pass_end(
     struct store *, int64_t pass_id, const struct store_pass *);
+/*
+ * Did a pass of 'kind' that ended with 'exit_code' fail to read the mail
+ * (the feed's health)?  Any non-zero exit does, except an ingest's 65
+ * (an unparseable message, recorded as such) and 66 (a file it was given
+ * could not be read).
+ */
+bool store_pass_failed(const char *kind, int exit_code);
 
 /*
  * The feed's health, from the pass record.  Times are 0 where there is
