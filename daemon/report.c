@@ -157,9 +157,19 @@ series_value(const struct day *d, size_t s)
 }
 
 static void
+legend(FILE *fp)
+{
+	fputs("<div class=\"legend\">", fp);
+	for (size_t s = 0; s < 3; s++)
+		fprintf(fp, "<span><i style=\"background:%s\"></i>%s</span>",
+		    series[s].color, series[s].label);
+	fputs("</div>\n", fp);
+}
+
+static void
 chart(FILE *fp, const struct days *d)
 {
-	const double W = 960, H = 340, L = 56, R = 24, T = 44, B = 56;
+	const double W = 960, H = 312, L = 56, R = 24, T = 16, B = 56;
 	double pw = W - L - R, ph = H - T - B, x, y, bw;
 	char label[16];
 	int64_t max = 0, step, v;
@@ -186,15 +196,8 @@ chart(FILE *fp, const struct days *d)
 	    "aria-label=\"Pledges and confirmations per day\" "
 	    "xmlns=\"http://www.w3.org/2000/svg\">\n",
 	    W, H);
-	/* Legend, top left. */
-	for (s = 0, x = L; s < 3; s++) {
-		fprintf(fp,
-		    "<rect x=\"%.1f\" y=\"12\" width=\"14\" height=\"14\" "
-		    "rx=\"3\" fill=\"%s\"/><text x=\"%.1f\" y=\"24\" "
-		    "class=\"legend\">%s</text>\n",
-		    x, series[s].color, x + 20, series[s].label);
-		x += 40 + 8.2 * (double)strlen(series[s].label);
-	}
+	/* The legend is HTML above the chart (legend()), so that it stays
+	 * in sight when the chart scrolls on a phone. */
 	/* Grid and y axis. */
 	for (v = 0; v <= max; v += step) {
 		y = T + ph - ph * (double)v / (double)max;
@@ -298,11 +301,17 @@ static const char css[] =
     "td,th,.warn,.note,p{overflow-wrap:anywhere}\n"
     ".tablewrap{overflow-x:auto}table{table-layout:fixed}"
     ".col-date{width:9.5em}\n"
-    /* The chart keeps a legible size and scrolls inside its panel. */
-    ".chart{overflow-x:auto}\n"
+    /* The chart keeps a legible size and scrolls inside its panel,
+     * starting at its right end: the latest days (rtl, no script). */
+    ".chart{overflow-x:auto;direction:rtl}.chart svg{direction:ltr}\n"
     ".warn{background:#fef2f2;border:1px solid #fca5a5;color:#991b1b;"
     "border-radius:10px;padding:12px 16px;margin:0 0 18px}\n"
     ".words{white-space:pre-wrap;color:#374151}\n"
+    ".legend{display:flex;flex-wrap:wrap;gap:4px 18px;margin:0 0 8px;"
+    "font-size:14px}.legend i{display:inline-block;width:12px;"
+    "height:12px;border-radius:3px;margin-right:6px}\n"
+    ".defs{margin:14px 0 0;color:#4b5563}.defs summary{cursor:pointer}"
+    ".defs ul{margin:8px 0;padding-left:20px}\n"
     "@media (max-width:600px){main{padding:18px 12px 28px}"
     ".num{font-size:24px}h1{font-size:22px}"
     "td,th{padding:6px 6px}.col-date{width:5.5em}"
@@ -443,6 +452,28 @@ counts(FILE *fp, const struct store_stats *s, bool public_page)
 	fputs("</div>\n", fp);
 }
 
+/* The one definition of each number (sql/views.sql), in words. */
+static void
+definitions(FILE *fp)
+{
+	fputs("<details class=\"defs\"><summary>What the numbers count"
+	      "</summary>\n<ul>\n"
+	      "<li><b>pledged</b>: artists whose pledge stands (received or "
+	      "confirmed, not withdrawn).</li>\n"
+	      "<li><b>confirmed, phase one</b>: artists who confirmed their "
+	      "pledge; a part of pledged.</li>\n"
+	      "<li><b>confirmed, phase two</b>: artists whose latest "
+	      "phase-two answer is yes and who have not withdrawn.</li>\n"
+	      "<li><b>withdrawn</b>, <b>declined</b>: artists whose pledge is "
+	      "withdrawn; artists whose latest answer in a phase is no.</li>\n"
+	      "<li>Held for review, requests and messages count messages, "
+	      "not artists.</li>\n"
+	      "<li>The chart counts each artist of a number once, on the day "
+	      "they wrote the message that put them there.</li>\n"
+	      "</ul></details>\n",
+	    fp);
+}
+
 static int
 review_row(const struct store_audit_row *r, void *arg)
 {
@@ -560,10 +591,13 @@ report_write(FILE *fp, struct store *st, const struct report_opts *o)
 	fputs("</h1>\n", fp);
 	feed_line(fp, &h, o);
 	counts(fp, &s, o->public_page);
+	definitions(fp);
 
 	fputs("<h2>Artists per day, by the day they wrote</h2>\n<div "
 	      "class=\"panel\">\n",
 	    fp);
+	if (d.n > 0)
+		legend(fp);
 	fputs("<div class=\"chart\">\n", fp);
 	chart(fp, &d);
 	fputs("</div>\n<p class=\"muted\">Each artist counted once, on the day "
