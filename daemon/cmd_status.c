@@ -107,7 +107,7 @@ print_text(const struct store_health *h, const struct config *cfg, int64_t now)
 	printf("mail last read       %s%s", cmd_time_utc(h->last_ok_at, a),
 	    h->last_ok_at > 0 ? " UTC" : "");
 	ago(h->last_ok_at, now);
-	printf("\nfailed since         %" PRId64 " passes\n", h->failed_since);
+	printf("\npasses failed since  %" PRId64 "\n", h->failed_since);
 	if (h->last_error_at > 0) {
 		printf("last error           %s UTC, exit %d: ",
 		    cmd_time_utc(h->last_error_at, a), h->last_error_exit);
