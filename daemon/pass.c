@@ -6,7 +6,8 @@
  * ledger changed since they were last written (this pass recorded
  * decisions, or an organizer approved, sent or forgot meanwhile: the
  * store's ledger mark moved), or the feed turned bad or good again (the
- * warning appears or goes).  A quiet pass every minute
+ * warning appears or goes), or a page is half a stale period old (see
+ * due()).  A quiet pass every minute
  * leaves the files alone, so a web server's caches and a file share's
  * sync have nothing to do.
  */
@@ -44,12 +45,22 @@ pass_count(struct pass *p, enum classify_outcome o)
 		p->counts[o]++;
 }
 
+/*
+ * A page that does not exist, or that was last written 'heartbeat'
+ * seconds ago or more.  A quiet campaign changes nothing for days, but
+ * its page must still show that mail is being read: the page's "last
+ * updated" time is then at most a heartbeat old while pledged runs, and
+ * an older one tells the reader that the feed has stopped, with no
+ * script in the page.
+ */
 static bool
-missing(const char *path)
+due(const char *path, int64_t now, int64_t heartbeat)
 {
 	struct stat sb;
 
-	return path != NULL && stat(path, &sb) == -1;
+	if (path == NULL)
+		return false;
+	return stat(path, &sb) == -1 || now - (int64_t)sb.st_mtime >= heartbeat;
 }
 
 /* The store_meta key of the ledger mark the pages were last made from. */
@@ -82,6 +93,7 @@ pages(struct engine *e)
 	    cfg->tokens.campaign != NULL ? cfg->tokens.campaign : "pledged";
 	o.now = (int64_t)time(NULL);
 	o.stale_after = config_stale_after(cfg);
+	o.live = true;
 	if (cfg->report.html != NULL &&
 	    report_write_file(cfg->report.html, 0640, e->store, &o) == 0)
 		log_debug("report: %s rewritten", cfg->report.html);
@@ -120,9 +132,11 @@ pass_end(struct pass *p, int exit_code)
 		(void)store_pass_end(e->store, p->id, &sp);
 	if (e->cfg->report.html != NULL || e->cfg->report.public_html != NULL) {
 		changed = ledger_changed(e, mark) || changed;
+		int64_t beat = config_stale_after(e->cfg) / 2;
+
 		if (changed || was_failing != failed ||
-		    missing(e->cfg->report.html) ||
-		    missing(e->cfg->report.public_html)) {
+		    due(e->cfg->report.html, sp.ended_at, beat) ||
+		    due(e->cfg->report.public_html, sp.ended_at, beat)) {
 			pages(e);
 			if (mark[0] != '\0')
 				(void)store_meta_set(

@@ -406,6 +406,12 @@ feed_line(FILE *fp, const struct store_health *h, const struct report_opts *o)
 	    "%s%s</p>\n",
 	    time_utc(o->now, a), time_utc(h->last_ok_at, b),
 	    h->last_ok_at > 0 ? " UTC" : "");
+	if (o->live)
+		fprintf(fp,
+		    "<p class=\"muted\">This page is rewritten at least every "
+		    "%" PRId64 " minutes while pledged runs: an older time "
+		    "above means it has stopped.</p>\n",
+		    o->stale_after / 2 / 60);
 	if (!stale)
 		return;
 	fputs("<div class=\"warn\" role=\"alert\"><strong>The feed is "

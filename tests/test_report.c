@@ -168,7 +168,7 @@ small_store(const char *dir)
 static char *
 page_text(struct store *st, bool public_page)
 {
-	struct report_opts o = {"camp", public_page, 1709294400, 3600};
+	struct report_opts o = {"camp", public_page, 1709294400, 3600, false};
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *fp = open_memstream(&buf, &len);

@@ -35,6 +35,10 @@ struct report_opts {
 	/* A feed whose last good pass is older than this (seconds) is
 	 * shown as stale. */
 	int64_t stale_after;
+	/* Written by pledged after a pass, and again at least every
+	 * stale_after / 2 while it runs: the page says so, so that a
+	 * reader can tell a stopped feed from an old time. */
+	bool live;
 };
 
 /*

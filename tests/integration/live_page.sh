@@ -35,6 +35,7 @@ check "public page mode 0644" test "$(stat -c %a "$t/www/index.html")" = 644
 check "no temporary file left" test "$(ls "$t/www" | wc -l)" = 2
 check "page: five pledged" grep -q '<div class="num">5</div><div class="label">pledged</div>' "$t/www/index.html"
 check "page: not stale" sh -c "! grep -q 'feed is stale' '$t/www/index.html'"
+check "page: says how often it is rewritten" grep -q 'rewritten at least every 30 minutes' "$t/www/index.html"
 js=$(ctl status --json)
 check "status --json: last read set" test "$(jget last_read <<<"$js")" != null
 check "status --json: nothing failed" test "$(jget failed_since <<<"$js")" = 0
@@ -42,6 +43,11 @@ check "status --json: nothing waiting" test "$(jget waiting <<<"$js")" = 0
 check "status --json: schema version" test "$(jget schema_version <<<"$js")" = "$(sql 'PRAGMA user_version')"
 check "status --json: not stale" test "$(jget stale <<<"$js")" = false
 check "pass recorded with its counts" test "$(sql "SELECT kind, exit_code, pledges FROM pass ORDER BY id DESC LIMIT 1")" = "once|0|5"
+# A page older than that is rewritten even without news (kept fresh).
+touch -d '-31 minutes' "$t/www/index.html"
+i_old=$(inode "$t/www/index.html")
+rc=0; once || rc=$?
+check "an old page is refreshed" test "$(inode "$t/www/index.html")" != "$i_old"
 
 # A pass with no news leaves both files alone.
 i_org=$(inode "$t/www/org.html") i_pub=$(inode "$t/www/index.html")
