@@ -60,6 +60,10 @@ struct digest {
 	int64_t forgotten, forgotten_max;
 	int64_t now_counts[NCOUNTS], then_counts[NCOUNTS];
 	bool have_then;
+	/* The feed: stale now (no good pass for stale_after), and as the
+	 * last digest told it. */
+	bool stale, then_stale;
+	struct store_health health;
 	struct store_stats stats;
 	size_t n_review, n_bounce, n_withdraw;
 	FILE *review, *bounce, *withdraw; /* the items, as text */
@@ -79,6 +83,7 @@ digest_free(struct digest *d)
 	free(d->review_buf);
 	free(d->bounce_buf);
 	free(d->withdraw_buf);
+	store_health_free(&d->health);
 }
 
 /*
@@ -204,6 +209,7 @@ parse_then(struct digest *d, const char *json)
 	for (size_t i = 0; i < NCOUNTS; i++)
 		d->then_counts[i] =
 		    json_integer_value(json_object_get(o, count_keys[i]));
+	d->then_stale = json_is_true(json_object_get(o, "feed_stale"));
 	d->have_then = true;
 	json_decref(o);
 }
@@ -221,6 +227,8 @@ counts_json(const struct digest *d)
 		if (json_object_set_new(
 			o, count_keys[i], json_integer(d->now_counts[i])) != 0)
 			goto out;
+	if (json_object_set_new(o, "feed_stale", json_boolean(d->stale)) != 0)
+		goto out;
 	s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
 out:
 	json_decref(o);
@@ -232,8 +240,8 @@ out:
  * (logged).
  */
 static int
-gather(
-    struct store *st, int64_t now, struct digest *d, struct store_digest *last)
+gather(struct store *st, int64_t now, int64_t stale_after, struct digest *d,
+    struct store_digest *last)
 {
 	enum store_status rc;
 
@@ -254,6 +262,15 @@ gather(
 	    store_stats(st, &d->stats) != STORE_OK)
 		return -1;
 	counts_of(&d->stats, d->now_counts);
+	/*
+	 * Stale for the digest: mail read once, and not for stale_after.
+	 * A pass or two that fail are not worth a mail; a feed down for an
+	 * hour is, and so is its recovery.
+	 */
+	if (store_health_get(st, &d->health) != STORE_OK)
+		return -1;
+	d->stale = d->health.last_ok_at > 0 && d->health.failed_since > 0 &&
+	    now - d->health.last_ok_at > stale_after;
 	d->review = open_memstream(&d->review_buf, &d->review_len);
 	d->bounce = open_memstream(&d->bounce_buf, &d->bounce_len);
 	d->withdraw = open_memstream(&d->withdraw_buf, &d->withdraw_len);
@@ -290,7 +307,27 @@ static bool
 has_news(const struct digest *d)
 {
 	return d->n_review + d->n_bounce + d->n_withdraw > 0 ||
-	    d->forgotten > 0 || counts_moved(d);
+	    d->forgotten > 0 || counts_moved(d) || d->stale != d->then_stale;
+}
+
+/* The feed, when it has stopped or started again since the last one. */
+static void
+feed(FILE *fp, const struct digest *d)
+{
+	const struct store_health *h = &d->health;
+	char a[32];
+
+	if (d->stale) {
+		fprintf(fp,
+		    "THE FEED HAS STOPPED: mail has not been read since %s; "
+		    "%" PRId64 " passes failed since.\n",
+		    utc(h->last_ok_at, a), h->failed_since);
+		if (h->last_error != NULL)
+			put_quoted(fp, h->last_error, "  last error: ");
+		fputs("  (pledgectl status says more.)\n\n", fp);
+	} else if (d->then_stale)
+		fprintf(fp, "The feed reads mail again (last read %s).\n\n",
+		    utc(h->last_ok_at, a));
 }
 
 static void
@@ -328,6 +365,7 @@ body(FILE *fp, const struct digest *d, const char *campaign)
 		    utc(d->now, b));
 	else
 		fprintf(fp, "up to %s.\n\n", utc(d->now, b));
+	feed(fp, d);
 	section(fp, "Replies held for review", d->n_review,
 	    " -- decide with \"pledgectl review\"", d->review_buf);
 	section(fp, "Requests that bounced", d->n_bounce, "", d->bounce_buf);
@@ -354,7 +392,8 @@ body(FILE *fp, const struct digest *d, const char *campaign)
 static void
 subject(char *buf, size_t len, const struct digest *d, const char *campaign)
 {
-	int n = snprintf(buf, len, "[%s] digest:", campaign);
+	int n = snprintf(buf, len, "[%s] digest:%s", campaign,
+	    d->stale ? " FEED STOPPED," : "");
 	const char *sep = " ";
 
 	if (d->n_review > 0) {
@@ -468,7 +507,7 @@ notify_preview(
 	enum notify_status rc = NOTIFY_ERR;
 	char *msg = NULL;
 
-	if (gather(st, now, &d, &last) != 0)
+	if (gather(st, now, config_stale_after(cfg), &d, &last) != 0)
 		goto out;
 	if (!has_news(&d)) {
 		rc = NOTIFY_NO_NEWS;
@@ -601,7 +640,7 @@ prepare(const struct config *cfg, struct store *st, int64_t now, bool force,
     struct outgoing *o)
 {
 	memset(o, 0, sizeof *o);
-	if (gather(st, now, &o->d, &o->last) != 0)
+	if (gather(st, now, config_stale_after(cfg), &o->d, &o->last) != 0)
 		return NOTIFY_ERR;
 	if (!force && o->d.since > 0 && now - o->d.since < cfg->notify.interval)
 		return NOTIFY_NOT_DUE;

@@ -143,7 +143,7 @@ pass_end(struct pass *p, int exit_code)
 				    e->store, PAGES_MARK, mark);
 		}
 	}
-	if (!failed)
-		notify_after_pass(e->cfg, e->store);
+	/* Also after a failure: a feed down for long is news too. */
+	notify_after_pass(e->cfg, e->store);
 	p->e = NULL;
 }

@@ -172,11 +172,71 @@ test_news(void **state)
 	assert_int_equal(notify_send(fx->cfg, fx->st, 9000, true), NOTIFY_OFF);
 }
 
+static void
+pass_at(struct store *st, int64_t start, int exit_code)
+{
+	struct store_pass p = {
+	    .ended_at = start + 1, .exit_code = exit_code, .waiting = -1};
+	int64_t id;
+
+	p.error = exit_code != 0 ? "imap: connect: Connection refused" : NULL;
+	assert_int_equal(store_pass_begin(st, "daemon", start, &id), STORE_OK);
+	assert_int_equal(store_pass_end(st, id, &p), STORE_OK);
+}
+
+/* A feed down for longer than the stale period is news, and so is its
+ * recovery; a short failure is not. */
+static void
+test_feed(void **state)
+{
+	struct fx *fx = *state;
+	struct store_digest d = {0};
+	char *out;
+	int64_t id;
+
+	pass_at(fx->st, 10000, 0);
+	d.created_at = 10001;
+	d.counts = (char *)"{\"pledged\":0,\"confirmed_phase1\":0,"
+			   "\"confirmed_phase2\":0,\"withdrawn\":0,"
+			   "\"declined\":0,\"review\":0,\"feed_stale\":false}";
+	assert_int_equal(
+	    store_digest_begin(fx->st, &d, "<d1@x>", "o@x", &id), STORE_OK);
+	pass_at(fx->st, 10060, 69);
+	out = preview(fx, 10100, NOTIFY_NO_NEWS); /* a minute: not yet */
+	free(out);
+	pass_at(fx->st, 13700, 69);
+	out = preview(fx, 13702, NOTIFY_SENT); /* over an hour: news */
+	assert_non_null(strstr(out, "Subject: [camp] digest: FEED STOPPED,"));
+	assert_non_null(strstr(out,
+	    "THE FEED HAS STOPPED: mail has not been "
+	    "read since 1970-01-01 02:46 UTC; 2 "
+	    "passes failed since."));
+	assert_non_null(
+	    strstr(out, "  last error: imap: connect: Connection refused"));
+	free(out);
+
+	/* Told: not news again until it recovers. */
+	d.created_at = 13702;
+	d.counts = (char *)"{\"pledged\":0,\"confirmed_phase1\":0,"
+			   "\"confirmed_phase2\":0,\"withdrawn\":0,"
+			   "\"declined\":0,\"review\":0,\"feed_stale\":true}";
+	assert_int_equal(
+	    store_digest_begin(fx->st, &d, "<d2@x>", "o@x", &id), STORE_OK);
+	out = preview(fx, 14000, NOTIFY_NO_NEWS);
+	free(out);
+	pass_at(fx->st, 14100, 0);
+	out = preview(fx, 14200, NOTIFY_SENT);
+	assert_non_null(strstr(out, "The feed reads mail again"));
+	assert_null(strstr(out, "FEED STOPPED"));
+	free(out);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_news, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_feed, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,8 +1,9 @@
 /*
  * notify: the organizers' digest ([notify]): what needs people since the
  * last digest -- replies held for review with the artists' own words and
- * the reason, bounced requests, withdrawals, artists forgotten -- and how
- * the counts moved.  Mailed through [smtp] to the [notify] addresses
+ * the reason, bounced requests, withdrawals, artists forgotten -- how the
+ * counts moved, and a feed that read no mail for the stale period
+ * (config_stale_after) or reads again.  Mailed through [smtp] to the [notify] addresses
  * only, at most once per interval, only when there is news.
  *
  * Resumable: the digest's Message-ID and the events it covers are
