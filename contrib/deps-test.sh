@@ -9,7 +9,8 @@
 # private servers of the integration tests and benchmarks; man-db,
 # groff-base, mandoc: the manual page test and its linter; systemd:
 # systemd-analyze for the unit test; s-nail: a real mail client that
-# answers requests in tests/integration; sqlite3, openssl: fixtures; iproute2:
+# answers requests in tests/integration; chromium: headless screenshots
+# of the campaign page (live_page.sh); zsh: the zsh completion test; sqlite3, openssl: fixtures; iproute2:
 # ss, with which contrib/testenv/dovecot.sh finds free ports; adduser:
 # the package's postinst; lintian, devscripts (hardening-check),
 # mmdebstrap: contrib/package-test.sh.
@@ -19,5 +20,5 @@ cd "$(dirname "$0")/.."
 
 deps_install libcmocka-dev clang libsasl2-modules sqlite3 openssl \
     dovecot-imapd dovecot-lmtpd dovecot-submissiond isync opensmtpd \
-    man-db groff-base mandoc systemd adduser iproute2 s-nail \
+    man-db groff-base mandoc systemd adduser iproute2 s-nail chromium zsh \
     lintian devscripts mmdebstrap

@@ -207,7 +207,8 @@ artist_row(const struct store_artist_row *r, void *arg)
 static const char *const message_cols[] = {"id", "mailbox", "uidvalidity",
     "uid", "message_id", "from", "from_name", "subject", "outcome", "reason",
     "phase", "artist", "jti", "dmarc", "size", "sha256", "own_text", "decision",
-    "decided_by", "decided_at", "processed_at", "rule"};
+    "decided_by", "decided_at", "processed_at", "rule",
+    "written_at"};
 
 static int
 message_row(const struct store_audit_row *r, void *arg)
@@ -238,6 +239,7 @@ message_row(const struct store_audit_row *r, void *arg)
 	xtime(&c->v[19], r->decided_at);
 	xtime(&c->v[20], a->processed_at);
 	xstr(&c->v[21], a->rule);
+	xtime(&c->v[22], a->written_at);
 	return emit(c);
 }
 

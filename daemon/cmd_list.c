@@ -5,6 +5,7 @@
  * under a pseudonym: the counts must add up.
  */
 #include <getopt.h>
+#include <jansson.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -15,7 +16,7 @@
 #include "pledged/store.h"
 
 static const char list_usage[] =
-    "usage: pledgectl list [--phase 1|2] [--state STATE]\n";
+    "usage: pledgectl list [--phase 1|2] [--state STATE] [--json]\n";
 
 static const char *const list_states[] = {
     "received",
@@ -30,7 +31,20 @@ static const char *const list_states[] = {
 struct list_ctx {
 	int phase;
 	int64_t n;
+	bool json, failed;
 };
+
+/* --json: one object a line, the export's artist members. */
+static int
+list_json(const struct store_artist_row *r, struct list_ctx *c)
+{
+	c->n++;
+	if (cmd_json_print(cmd_json_artist(r)) != 0) {
+		c->failed = true;
+		return 1;
+	}
+	return 0;
+}
 
 static int
 list_row(const struct store_artist_row *r, void *arg)
@@ -38,6 +52,8 @@ list_row(const struct store_artist_row *r, void *arg)
 	struct list_ctx *c = arg;
 	char when[CMD_TIME_MAX], pseudo[40];
 
+	if (c->json)
+		return list_json(r, c);
 	if (c->n++ == 0) {
 		printf("%-6s %-34s %-22s ", "ID", "ADDRESS", "NAME");
 		if (c->phase == 0)
@@ -72,17 +88,18 @@ cmd_list(int argc, char **argv, const char *config_path)
 	static const struct option opts[] = {
 	    {"phase", required_argument, NULL, 'p'},
 	    {"state", required_argument, NULL, 's'},
+	    {"json", no_argument, NULL, 'j'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	struct config *cfg = NULL;
 	struct store *st = NULL;
-	struct list_ctx c = {0, 0};
+	struct list_ctx c = {0, 0, false, false};
 	const char *state = NULL;
 	int ch, rc;
 	size_t i;
 
-	while ((ch = getopt_long(argc, argv, "p:s:h", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "p:s:jh", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'p':
 			if ((c.phase = cmd_parse_phase(optarg)) == 0)
@@ -91,11 +108,16 @@ cmd_list(int argc, char **argv, const char *config_path)
 		case 's':
 			state = optarg;
 			break;
+		case 'j':
+			c.json = true;
+			break;
 		case 'h':
-			printf("%s\nList artists and where they stand in each "
-			       "phase.\nSTATE is received, requested, "
-			       "confirmed, declined, bounced or withdrawn;\n"
-			       "with --phase only that phase counts.\n",
+			printf(
+			    "%s\nList artists and where they stand in each "
+			    "phase.\nSTATE is received, requested, "
+			    "confirmed, declined, bounced or withdrawn;\n"
+			    "with --phase only that phase counts.\n"
+			    "--json: one JSON object a line (pledgectl(1)).\n",
 			    list_usage);
 			return EX_OK;
 		default:
@@ -123,7 +145,13 @@ cmd_list(int argc, char **argv, const char *config_path)
 	    cmd_store_exit(store_artist_list(st, c.phase, state, list_row, &c));
 	if (rc != EX_OK)
 		goto out;
-	if (c.n == 0)
+	if (c.failed) {
+		rc = EX_IOERR;
+		goto out;
+	}
+	if (c.json)
+		;
+	else if (c.n == 0)
 		printf("no artists%s\n",
 		    c.phase != 0 || state != NULL ? " match" : " yet");
 	else

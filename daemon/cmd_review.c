@@ -22,6 +22,7 @@
  */
 #include <getopt.h>
 #include <inttypes.h>
+#include <jansson.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,7 +36,17 @@
 
 static const char review_usage[] =
     "usage: pledgectl review [--approve ID | --decline ID | --reject ID]"
-    " [--by WHO]\n";
+    " [--by WHO] [--json]\n";
+
+/* --json: one object a line, the export's message members. */
+static int
+json_row(const struct store_audit_row *r, void *arg)
+{
+	int *n = arg;
+
+	(*n)++;
+	return cmd_json_print(cmd_json_message(r)) != 0 ? 1 : 0;
+}
 
 static int
 list_row(const struct store_audit_row *r, void *arg)
@@ -249,7 +260,8 @@ decision_name(int action)
 }
 
 static int
-decide(struct store *st, int64_t id, int action, const char *who, bool move)
+decide(struct store *st, int64_t id, int action, const char *who, bool move,
+    bool json)
 {
 	struct held h;
 	const char *note = "nothing else recorded";
@@ -302,11 +314,19 @@ decide(struct store *st, int64_t id, int action, const char *who, bool move)
 		goto fail;
 	if ((rc = store_commit(st)) != STORE_OK)
 		return cmd_store_exit(rc);
-	printf("message #%" PRId64 " %s by %s: %s\n", id, decision_name(action),
-	    who, note);
-	if (pending)
-		printf("the next pass of pledged moves it out of the review "
-		       "folder ([imap] after = move)\n");
+	if (json) {
+		if (cmd_json_print(json_pack("{s:I,s:s,s:o,s:s,s:b}", "id",
+			(json_int_t)id, "decision", decision_name(action),
+			"decided_by", cmd_json_str(who), "effect", note,
+			"move_pending", pending)) != 0)
+			return EX_IOERR;
+	} else {
+		printf("message #%" PRId64 " %s by %s: %s\n", id,
+		    decision_name(action), who, note);
+		if (pending)
+			printf("the next pass of pledged moves it out of the "
+			       "review folder ([imap] after = move)\n");
+	}
 	return cmd_flush(stdout);
 fail:
 	store_rollback(st);
@@ -338,6 +358,7 @@ cmd_review(int argc, char **argv, const char *config_path)
 	    {"decline", required_argument, NULL, 'd'},
 	    {"reject", required_argument, NULL, 'r'},
 	    {"by", required_argument, NULL, 'b'},
+	    {"json", no_argument, NULL, 'j'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -347,9 +368,10 @@ cmd_review(int argc, char **argv, const char *config_path)
 	char who[64];
 	int64_t id = 0;
 	int ch, rc, n = 0, action = 0;
+	bool json = false;
 
 	by = cmd_login_name(who, sizeof(who));
-	while ((ch = getopt_long(argc, argv, "a:d:r:b:h", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "a:d:r:b:jh", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'b':
 			by = optarg;
@@ -365,13 +387,16 @@ cmd_review(int argc, char **argv, const char *config_path)
 			if (parse_id(optarg, &id) != 0)
 				return EX_USAGE;
 			break;
+		case 'j':
+			json = true;
+			break;
 		case 'h':
 			printf("%s\nList the messages held for review, or "
 			       "settle one: --approve records\nwhat it would "
 			       "have recorded (the pledge or the "
 			       "confirmation),\n--decline records the "
 			       "artist's refusal of the phase, --reject "
-			       "closes it\nwithout effect.\n",
+			       "closes it\nwithout effect.  --json: one JSON object a line.\n",
 			    review_usage);
 			return EX_OK;
 		default:
@@ -386,15 +411,17 @@ cmd_review(int argc, char **argv, const char *config_path)
 	if ((rc = cmd_open_reader(config_path, &cfg, &st)) != EX_OK)
 		goto out;
 	if (action != 0) {
-		rc = decide(
-		    st, id, action, by, cfg->imap.after == CONFIG_AFTER_MOVE);
+		rc = decide(st, id, action, by,
+		    cfg->imap.after == CONFIG_AFTER_MOVE, json);
 		goto out;
 	}
-	rc = cmd_store_exit(
-	    store_audit_foreach(st, "review", true, 0, list_row, &n));
+	rc = cmd_store_exit(store_audit_foreach(
+	    st, "review", true, 0, json ? json_row : list_row, &n));
 	if (rc != EX_OK)
 		goto out;
-	if (n == 0)
+	if (json)
+		;
+	else if (n == 0)
 		printf("nothing held for review\n");
 	else
 		printf("\n%d message%s held for review; settle each with "

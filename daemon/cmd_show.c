@@ -9,6 +9,7 @@
  */
 #include <getopt.h>
 #include <inttypes.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sysexits.h>
@@ -18,7 +19,69 @@
 #include "pledged/store.h"
 
 static const char show_usage[] =
-    "usage: pledgectl show ADDRESS | --message ID\n";
+    "usage: pledgectl show [--json] ADDRESS | --message ID\n";
+
+/* --json: the parts gathered into one object. */
+static int
+json_artist(const struct store_artist_row *r, void *arg)
+{
+	return json_object_set_new(arg, "artist", cmd_json_artist(r)) != 0;
+}
+
+static int
+json_request(const struct store_request_row *r, void *arg)
+{
+	return json_array_append_new(arg, cmd_json_request(r)) != 0;
+}
+
+static int
+json_answer(const struct store_confirmation_row *r, void *arg)
+{
+	return json_array_append_new(arg, cmd_json_answer(r)) != 0;
+}
+
+static int
+json_message(const struct store_audit_row *r, void *arg)
+{
+	return json_array_append_new(arg, cmd_json_message(r)) != 0;
+}
+
+/*
+ * {"artist": {...}, "requests": [...], "answers": [...], "messages":
+ * [...]}, with the members of list, export and review --json.
+ */
+static int
+show_json(struct store *st, int64_t id)
+{
+	json_t *o = json_object(), *req = json_array(), *ans = json_array(),
+	       *msg = json_array();
+	int rc = EX_OSERR;
+
+	if (o == NULL || req == NULL || ans == NULL || msg == NULL)
+		goto out;
+	if ((rc = cmd_store_exit(
+		 store_artist_row_get(st, id, json_artist, o))) != EX_OK ||
+	    (rc = cmd_store_exit(store_token_foreach_artist(
+		 st, id, json_request, req))) != EX_OK ||
+	    (rc = cmd_store_exit(store_confirmation_foreach(
+		 st, id, json_answer, ans))) != EX_OK ||
+	    (rc = cmd_store_exit(store_audit_foreach(
+		 st, NULL, false, id, json_message, msg))) != EX_OK)
+		goto out;
+	rc = EX_OSERR;
+	if (json_object_set(o, "requests", req) != 0 ||
+	    json_object_set(o, "answers", ans) != 0 ||
+	    json_object_set(o, "messages", msg) != 0)
+		goto out;
+	rc = cmd_json_print(o) == 0 ? EX_OK : EX_IOERR;
+	o = NULL; /* released by cmd_json_print */
+out:
+	json_decref(o);
+	json_decref(req);
+	json_decref(ans);
+	json_decref(msg);
+	return rc;
+}
 
 static int
 show_artist(const struct store_artist_row *r, void *arg)
@@ -197,6 +260,7 @@ cmd_show(int argc, char **argv, const char *config_path)
 {
 	static const struct option opts[] = {
 	    {"message", required_argument, NULL, 'm'},
+	    {"json", no_argument, NULL, 'j'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -205,8 +269,9 @@ cmd_show(int argc, char **argv, const char *config_path)
 	char addr[256], *end;
 	int64_t id = 0, message = 0;
 	int ch, rc, n;
+	bool json = false;
 
-	while ((ch = getopt_long(argc, argv, "m:h", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "jm:h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'm':
 			message = strtoll(
@@ -219,9 +284,13 @@ cmd_show(int argc, char **argv, const char *config_path)
 				return EX_USAGE;
 			}
 			break;
+		case 'j':
+			json = true;
+			break;
 		case 'h':
 			printf("%s\nShow everything recorded about one artist: "
-			       "state, requests,\nanswers and messages.\n",
+			       "state, requests,\nanswers and messages; with "
+			       "--json, as one JSON object.\n",
 			    show_usage);
 			return EX_OK;
 		default:
@@ -259,6 +328,12 @@ cmd_show(int argc, char **argv, const char *config_path)
 		goto out;
 	default:
 		rc = EX_IOERR;
+		goto out;
+	}
+	if (json) {
+		rc = show_json(st, id);
+		if (rc == EX_OK)
+			rc = cmd_flush(stdout);
 		goto out;
 	}
 	/* Each part is its own read; between them the daemon may write,

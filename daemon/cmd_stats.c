@@ -13,6 +13,7 @@
 
 #include "pledged/cmd.h"
 #include "pledged/config.h"
+#include "pledged/report.h"
 #include "pledged/store.h"
 
 static const char stats_usage[] = "usage: pledgectl stats [--json]\n";
@@ -49,57 +50,56 @@ out:
 }
 
 static void
-line(const char *label, int64_t n, const char *note)
+line(const char *label, int64_t n, const char *what, const char *note)
 {
-	printf(
-	    "%-24s %7" PRId64 "%s%s\n", label, n, note[0] ? "   " : "", note);
+	if (note[0] == '\0')
+		printf("%-22s %7" PRId64 "  %s\n", label, n, what);
+	else
+		printf("%-22s %7" PRId64 "  %-9s  %s\n", label, n, what, note);
 }
 
+/*
+ * Each line says what it counts (artists or messages), and each share
+ * its part and its base in words (report_share), so that no percentage
+ * can be read against the wrong base.
+ */
 static void
 print_text(const struct store_stats *s)
 {
-	char note[96];
+	char note[192], a[96], b[96];
 
-	line("artists", s->artists, "");
-	line("pledged", s->pledged, "");
+	line("artists", s->artists, "artists", "");
+	line("pledged", s->pledged, "artists", "");
 	if (s->imported > 0 || s->added > 0) {
 		snprintf(note, sizeof(note),
 		    "(%" PRId64 " imported, %" PRId64 " added by hand)",
 		    s->imported, s->added);
-		line("  not by email", s->imported + s->added, note);
+		line("  not by email", s->imported + s->added, "artists", note);
 	}
-	line("confirmed, phase one", s->confirmed_phase1, "");
-	/* The base of phase two is every pledger: a campaign may skip the
-	 * phase-one round.  The phase-one share is a separate line. */
-	note[0] = '\0';
-	if (s->pledged > 0)
-		snprintf(note, sizeof(note),
-		    "(%.0f%% of the %" PRId64 " who pledged)",
-		    100.0 * (double)s->phase2_of_pledged / (double)s->pledged,
-		    s->pledged);
-	line("confirmed, phase two", s->confirmed_phase2, note);
-	if (s->confirmed_phase1 > 0) {
-		snprintf(note, sizeof(note),
-		    "(%.0f%% of the %" PRId64 " confirmed in phase one)",
-		    100.0 * (double)s->phase2_of_phase1 /
-			(double)s->confirmed_phase1,
-		    s->confirmed_phase1);
-		line("  of them phase one too", s->phase2_of_phase1, note);
-	}
-	line("declined", s->declined, "");
-	line("withdrawn", s->withdrawn, "");
-	line("held for review", s->review, "");
-	line("rejected", s->rejected, "");
-	line("ignored", s->ignored, "");
-	line("messages read", s->messages, "");
-	line("tokens issued", s->tokens_issued, "");
-	line("requests sent", s->requests_sent, "");
-	line("phase two asked", s->phase2_requested, "(artists)");
-	line("requests failed", s->requests_failed, "");
-	line("requests bounced", s->requests_bounced, "");
+	line("confirmed, phase one", s->confirmed_phase1, "artists",
+	    report_share(note, sizeof note, s->confirmed_phase1, s->pledged,
+		"who pledged"));
+	line("confirmed, phase two", s->confirmed_phase2, "artists", "");
+	line("  among pledgers", s->phase2_of_pledged, "artists",
+	    report_share(
+		a, sizeof a, s->phase2_of_pledged, s->pledged, "who pledged"));
+	line("  among phase one", s->phase2_of_phase1, "artists",
+	    report_share(b, sizeof b, s->phase2_of_phase1, s->confirmed_phase1,
+		"confirmed in phase one"));
+	line("declined", s->declined, "artists", "");
+	line("withdrawn", s->withdrawn, "artists", "");
+	line("held for review", s->review, "messages", "");
+	line("rejected", s->rejected, "messages", "");
+	line("ignored", s->ignored, "messages", "");
+	line("messages read", s->messages, "messages", "");
+	line("tokens issued", s->tokens_issued, "tokens", "");
+	line("requests sent", s->requests_sent, "requests", "");
+	line("phase two asked", s->phase2_requested, "artists", "");
+	line("requests failed", s->requests_failed, "requests", "");
+	line("requests bounced", s->requests_bounced, "requests", "");
 	if (s->excluded > 0 || s->linked > 0) {
-		line("excluded from counts", s->excluded, "");
-		line("linked addresses", s->linked, "");
+		line("excluded from counts", s->excluded, "artists", "");
+		line("linked addresses", s->linked, "addresses", "");
 	}
 }
 

@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,7 +23,7 @@
 #include "pledged/token.h"
 
 static const char verify_usage[] =
-    "usage: pledgectl verify [--at TIME] TOKEN|-\n";
+    "usage: pledgectl verify [--at TIME] [--json] TOKEN|-\n";
 
 /*
  * TIME is Unix seconds or YYYY-MM-DDThh:mm:ssZ; the point is to ask "was
@@ -107,6 +108,31 @@ print_time(const char *key, int64_t t)
 		printf("%s: %s\n", key, buf);
 }
 
+/*
+ * {"result": "ok" or the reason, "valid": bool, "at": TIME, "claims":
+ * {"sub", "phase", "jti", "exp", "iat", "nbf", "kid"} or null when they
+ * could not be read}.
+ */
+static int
+print_json(enum token_status st, const char *reason, int64_t at,
+    const struct token_claims *c)
+{
+	json_t *claims = json_null();
+
+	if (c->sub[0] != '\0')
+		claims = json_pack("{s:o,s:i,s:o,s:o,s:o,s:o,s:o}", "sub",
+		    cmd_json_str(c->sub), "phase", c->phase, "jti",
+		    cmd_json_str(c->jti), "exp", cmd_json_time(c->exp), "iat",
+		    cmd_json_time(c->iat), "nbf", cmd_json_time(c->nbf), "kid",
+		    cmd_json_str(c->kid[0] != '\0' ? c->kid : NULL));
+	return cmd_json_print(json_pack("{s:s,s:b,s:o,s:o}", "result",
+	    st == TOKEN_OK ? "ok"
+		: reason   ? reason
+			   : "unknown",
+	    "valid", st == TOKEN_OK, "at", cmd_json_time(at), "claims",
+	    claims != NULL ? claims : json_null()));
+}
+
 static int
 load_keyring(const struct config *cfg, struct token_keyring **out)
 {
@@ -140,6 +166,7 @@ cmd_verify(int argc, char **argv, const char *config_path)
 {
 	static const struct option opts[] = {
 	    {"at", required_argument, NULL, 'a'},
+	    {"json", no_argument, NULL, 'j'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -155,9 +182,13 @@ cmd_verify(int argc, char **argv, const char *config_path)
 	size_t len;
 	int64_t now = time(NULL);
 	int ch, rc;
+	bool json = false;
 
-	while ((ch = getopt_long(argc, argv, "a:h", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "a:jh", opts, NULL)) != -1) {
 		switch (ch) {
+		case 'j':
+			json = true;
+			break;
 		case 'a':
 			if (parse_time(optarg, &now) != 0)
 				return EX_USAGE;
@@ -170,7 +201,8 @@ cmd_verify(int argc, char **argv, const char *config_path)
 			       "TOKEN '-' reads it from standard input.  TIME "
 			       "(default now) is Unix\n"
 			       "seconds or YYYY-MM-DDThh:mm:ssZ.  Exit 0: ok; "
-			       "65: the token fails.\n",
+			       "65: the token fails.\n"
+			       "--json: one JSON object (pledgectl(1)).\n",
 			    verify_usage);
 			return EX_OK;
 		default:
@@ -201,6 +233,12 @@ cmd_verify(int argc, char **argv, const char *config_path)
 	pol.clock_skew = cfg->tokens.clock_skew;
 	st = token_verify(kr, &pol, tok, len, &c);
 	reason = token_status_reason(st);
+	rc = st == TOKEN_OK ? EX_OK : EX_DATAERR;
+	if (json) {
+		if (print_json(st, reason, now, &c) != 0)
+			rc = EX_IOERR;
+		goto out;
+	}
 	printf("%s\n", st == TOKEN_OK ? "ok" : reason ? reason : "unknown");
 	/* The claims were read exactly when 'sub' is set (see token.h). */
 	if (c.sub[0] != '\0') {
@@ -213,7 +251,6 @@ cmd_verify(int argc, char **argv, const char *config_path)
 		if (c.kid[0] != '\0')
 			printf("kid: %s\n", c.kid);
 	}
-	rc = st == TOKEN_OK ? EX_OK : EX_DATAERR;
 out:
 	token_keyring_free(kr);
 	config_free(cfg);

@@ -42,6 +42,8 @@ enum section {
 	SEC_TOKENS,
 	SEC_DAEMON,
 	SEC_SMTP,
+	SEC_REPORT,
+	SEC_NOTIFY,
 	SEC_UNKNOWN, /* after an unknown [section]: its keys are skipped */
 	SEC_COUNT,
 };
@@ -53,6 +55,8 @@ static const char *const section_names[SEC_COUNT] = {
 	[SEC_TOKENS] = "tokens",
 	[SEC_DAEMON] = "daemon",
 	[SEC_SMTP] = "smtp",
+	[SEC_REPORT] = "report",
+	[SEC_NOTIFY] = "notify",
 };
 /* clang-format on */
 
@@ -69,6 +73,7 @@ enum kind {
 	K_LOG,	    /* enum log_dest */
 	K_KEYS,	    /* struct config_list of k4.public PASERKs */
 	K_KEYWORDS, /* struct config_list, lower-cased */
+	K_ADDRS,    /* struct config_list of addresses (user@domain) */
 };
 
 struct key {
@@ -83,7 +88,7 @@ struct key {
 
 /*
  * Every key of DESIGN.md "Configuration", plus [smtp] ca_file, timeout and
- * templates.
+ * templates, [report] and [notify].
  */
 /* clang-format off */
 static const struct key keys[] = {
@@ -142,6 +147,13 @@ static const struct key keys[] = {
 	    1, 10000 },
 	{ SEC_SMTP, "timeout", K_INT, F(smtp.timeout), 1, 3600 },
 	{ SEC_SMTP, "templates", K_STR, F(smtp.templates), 0, 0 },
+
+	{ SEC_REPORT, "html", K_STR, F(report.html), 0, 0 },
+	{ SEC_REPORT, "public_html", K_STR, F(report.public_html), 0, 0 },
+
+	{ SEC_NOTIFY, "to", K_ADDRS, F(notify.to), 0, 0 },
+	{ SEC_NOTIFY, "interval", K_DURATION, F(notify.interval),
+	    1, 366LL * 86400 },
 };
 /* clang-format on */
 
@@ -285,43 +297,6 @@ parse_ll(const char *s, long long *v)
 	return 0;
 }
 
-/* A duration: a decimal integer of seconds, or with s, m, h or d. */
-static int
-parse_duration(const char *s, long long *v)
-{
-	char buf[32];
-	size_t n = strlen(s);
-	long long mult = 1;
-
-	if (n == 0 || n >= sizeof buf)
-		return -1;
-	memcpy(buf, s, n + 1);
-	switch (buf[n - 1]) {
-	case 's':
-		break;
-	case 'm':
-		mult = 60;
-		break;
-	case 'h':
-		mult = 3600;
-		break;
-	case 'd':
-		mult = 86400;
-		break;
-	default:
-		mult = 0;
-		break;
-	}
-	if (mult != 0)
-		buf[n - 1] = '\0';
-	else
-		mult = 1;
-	if (parse_ll(buf, v) == -1)
-		return -1;
-	*v = *v > LLONG_MAX / mult ? LLONG_MAX : *v * mult;
-	return 0;
-}
-
 /* A size: a decimal integer with an optional K, M or G (x1024^n). */
 static int
 parse_size(const char *s, long long *v)
@@ -355,6 +330,45 @@ parse_size(const char *s, long long *v)
 		*v = LLONG_MAX;
 	else if (*v < LLONG_MIN / mult)
 		*v = LLONG_MIN;
+	else
+		*v *= mult;
+	return 0;
+}
+
+/* A duration: a decimal integer with an optional s, m, h or d. */
+static int
+parse_duration(const char *s, long long *v)
+{
+	char buf[32];
+	size_t n = strlen(s);
+	long long mult = 1;
+
+	if (n == 0 || n >= sizeof buf)
+		return -1;
+	memcpy(buf, s, n + 1);
+	switch (buf[n - 1]) {
+	case 's':
+		break;
+	case 'm':
+		mult = 60;
+		break;
+	case 'h':
+		mult = 3600;
+		break;
+	case 'd':
+		mult = 86400;
+		break;
+	default:
+		mult = 0;
+	}
+	if (mult != 0)
+		buf[n - 1] = '\0';
+	else
+		mult = 1;
+	if (parse_ll(buf, v) == -1)
+		return -1;
+	if (*v > LLONG_MAX / mult || *v < LLONG_MIN / mult)
+		*v = *v < 0 ? LLONG_MIN : LLONG_MAX;
 	else
 		*v *= mult;
 	return 0;
@@ -511,11 +525,20 @@ set_value(struct parser *p, const struct key *k, char *value)
 			    value);
 		return 0;
 	case K_KEYS:
-	case K_KEYWORDS: {
+	case K_KEYWORDS:
+	case K_ADDRS: {
 		struct config_list *l = f;
 
-		if (list_parse(value, k->kind == K_KEYWORDS, l) == -1)
+		if (list_parse(value, k->kind != K_KEYS, l) == -1)
 			return -1;
+		if (k->kind == K_ADDRS)
+			for (size_t i = 0; i < l->n; i++)
+				if (strchr(l->items[i], '<') != NULL ||
+				    !from_has_address(l->items[i]))
+					perr(p,
+					    "%s: '%s' is not an address "
+					    "(user@domain)",
+					    k->name, l->items[i]);
 		if (k->kind == K_KEYS)
 			for (size_t i = 0; i < l->n; i++)
 				if (strncmp(l->items[i], "k4.public.", 10) != 0)
@@ -588,6 +611,12 @@ parse_section(struct parser *p, char *s, enum section *cur)
 		break;
 	case SEC_SMTP:
 		p->cfg->smtp.present = true;
+		break;
+	case SEC_REPORT:
+		p->cfg->report.present = true;
+		break;
+	case SEC_NOTIFY:
+		p->cfg->notify.present = true;
 		break;
 	default:
 		break;
@@ -740,6 +769,13 @@ check_cross(struct parser *p)
 		    "without it every pledge would be held for review");
 	}
 
+	k = key_find(SEC_REPORT, "public_html");
+	if (cfg->report.html != NULL && cfg->report.public_html != NULL &&
+	    strcmp(cfg->report.html, cfg->report.public_html) == 0) {
+		p->line = p->key_line[k - keys];
+		perr(p, "public_html must not be the same file as html");
+	}
+
 	k = key_find(SEC_TOKENS, "auto_confirm");
 	if (cfg->tokens.auto_confirm && cfg->tokens.secret_key_file == NULL) {
 		p->line = p->key_line[k - keys];
@@ -775,6 +811,7 @@ config_new(const char *path)
 	cfg->smtp.tls = CONFIG_TLS_STARTTLS;
 	cfg->smtp.rate_per_minute = 30;
 	cfg->smtp.timeout = 60;
+	cfg->notify.interval = 86400;
 	if ((cfg->path = strdup(path)) == NULL)
 		goto fail;
 	for (size_t i = 0; i < sizeof defaults / sizeof defaults[0]; i++) {
@@ -1223,6 +1260,7 @@ config_free(struct config *cfg)
 			break;
 		case K_KEYS:
 		case K_KEYWORDS:
+		case K_ADDRS:
 			list_free(f);
 			break;
 		default:
@@ -1247,4 +1285,12 @@ config_exit_code(enum config_status st)
 		break;
 	}
 	return EX_CONFIG;
+}
+
+int64_t
+config_stale_after(const struct config *cfg)
+{
+	int64_t t = 3 * (int64_t)cfg->daemon.poll_interval;
+
+	return t > 3600 ? t : 3600;
 }

@@ -21,6 +21,7 @@
 #include "pledged/escape.h"
 #include "pledged/ingest.h"
 #include "pledged/log.h"
+#include "pledged/pass.h"
 #include "pledged/store.h"
 
 #define INGEST_BATCH 200
@@ -148,6 +149,8 @@ ingest_one(struct engine *e, const char *name, int fd, struct pledges *pl)
 		break;
 	default:
 		engine_print_decision(stdout, name, &d);
+		if (e->pass != NULL)
+			pass_count(e->pass, d.result.outcome);
 		if (d.result.outcome == OUTCOME_PLEDGE && pl->n < INGEST_BATCH)
 			memcpy(pl->addr[pl->n++], d.result.artist,
 			    sizeof pl->addr[0]);
@@ -181,8 +184,24 @@ ingest_begin(struct engine *e)
 	return st == STORE_BUSY ? EX_TEMPFAIL : EX_IOERR;
 }
 
+static int ingest_files(struct engine *e, char **files, int n);
+
 int
 ingest_run(struct engine *e, char **files, int n)
+{
+	struct pass p;
+	int rc;
+
+	pass_begin(&p, e, "ingest");
+	e->pass = &p;
+	rc = ingest_files(e, files, n);
+	e->pass = NULL;
+	pass_end(&p, rc);
+	return rc;
+}
+
+static int
+ingest_files(struct engine *e, char **files, int n)
 {
 	struct pledges *pl;
 	int rc = EX_OK, one, fd, in_batch = 0;

@@ -14,6 +14,8 @@
 static const char *log_ident = "pledged";
 static enum log_dest log_dest = LOG_TO_STDERR;
 static bool log_verbose;
+/* The last warning, for the pass record ("pledgectl status"). */
+static char log_last[512];
 
 void
 log_init(const char *ident, enum log_dest dest, bool verbose)
@@ -27,6 +29,31 @@ log_init(const char *ident, enum log_dest dest, bool verbose)
 		openlog(ident, LOG_PID | LOG_NDELAY, LOG_MAIL);
 }
 
+/* Copy at most len - 1 bytes of 's' to 'dst'; returns the bytes copied. */
+static size_t
+strlcpy_bounded(char *dst, const char *s, size_t len)
+{
+	size_t n = strnlen(s, len - 1);
+
+	memcpy(dst, s, n);
+	return n;
+}
+
+/* Keep "buf: suffix" in log_last, cut to fit (a cut error still reads). */
+static void
+log_keep(const char *buf, const char *suffix)
+{
+	size_t n = strnlen(buf, sizeof log_last - 1);
+
+	memcpy(log_last, buf, n);
+	if (suffix != NULL && n + 2 < sizeof log_last) {
+		memcpy(log_last + n, ": ", 2);
+		n += 2;
+		n += strlcpy_bounded(log_last + n, suffix, sizeof log_last - n);
+	}
+	log_last[n] = '\0';
+}
+
 static void
 log_vwrite(int prio, const char *suffix, const char *fmt, va_list ap)
 {
@@ -37,6 +64,8 @@ log_vwrite(int prio, const char *suffix, const char *fmt, va_list ap)
 	/* Addresses, Subjects and server replies come from strangers: no
 	 * control character or bidi override reaches a log reader. */
 	escape_text(raw, buf, sizeof buf);
+	if (prio == LOG_WARNING)
+		log_keep(buf, suffix);
 	if (log_dest == LOG_TO_SYSLOG) {
 		if (suffix != NULL)
 			syslog(prio, "%s: %s", buf, suffix);
@@ -92,4 +121,16 @@ log_debug(const char *fmt, ...)
 	va_start(ap, fmt);
 	log_vwrite(LOG_DEBUG, NULL, fmt, ap);
 	va_end(ap);
+}
+
+const char *
+log_last_warning(void)
+{
+	return log_last;
+}
+
+void
+log_clear_warning(void)
+{
+	log_last[0] = '\0';
 }

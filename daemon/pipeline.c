@@ -75,7 +75,7 @@ judged_at(
 
 	if (src->received_at > 0)
 		return src->received_at < now ? src->received_at : now;
-	if (msg->date != NULL && (t = message_date_parse(msg->date)) > 0)
+	if (message_date_parse(msg->date, &t) == 0 && t > 0)
 		return t < now ? t : now;
 	return now;
 }
@@ -176,6 +176,7 @@ record(const struct pipeline_params *pp, const struct pipeline_source *src,
 	    : NULL;
 	a.rule = r->rule;
 	a.processed_at = now;
+	a.written_at = message_written_at(msg != NULL ? msg->date : NULL, now);
 	a.server_pending = pp->mark_pending && src->mailbox != NULL;
 	if ((rc = store_audit_insert(st, &a, &d->audit_id)) != STORE_OK)
 		return rc;

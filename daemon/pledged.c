@@ -108,7 +108,8 @@ check_tls_port(const struct config *cfg)
  * then whole, since a half-written section is a mistake whoever runs it.
  * [smtp] is pledged's only with auto_confirm = yes; otherwise it is
  * pledgectl send's, which checks it when it runs.  Every problem is
- * printed; the exit code is the worst: 77, then 78, then 66.
+ * printed; the exit code is the worst: 77, then 78, then 66.  [notify] to
+ * needs [smtp] too: the digest goes out through it.
  */
 static int
 check_config(const char *path)
@@ -126,7 +127,7 @@ check_config(const char *path)
 		config_free(cfg);
 		return EX_NOPERM;
 	}
-	smtp = cfg->tokens.auto_confirm;
+	smtp = cfg->tokens.auto_confirm || cfg->notify.to.n > 0;
 	if (cfg->imap.present)
 		need |= CONFIG_NEED_IMAP;
 	if (smtp)

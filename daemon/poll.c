@@ -25,6 +25,7 @@
 #include "pledged/engine.h"
 #include "pledged/imap.h"
 #include "pledged/log.h"
+#include "pledged/pass.h"
 #include "pledged/poll.h"
 #include "pledged/store.h"
 
@@ -205,6 +206,8 @@ batch_note(struct batch *b, uint32_t uid, enum pipeline_status ps,
 		b->seen++;
 	else
 		b->counts[d->result.outcome]++;
+	if (ps == PIPELINE_RECORDED && b->e->pass != NULL)
+		pass_count(b->e->pass, d->result.outcome);
 	if (b->e->dry_run) {
 		char what[64];
 		snprintf(what, sizeof what, "%s uid %u", b->mailbox, uid);
@@ -486,7 +489,7 @@ poll_pass(struct imap_conn *c, struct engine *e, const struct config *cfg,
 {
 	const char *mailbox = cfg->imap.mailbox;
 	uint32_t uidvalidity, uidnext, stored_uv = 0, last = 0, *uids = NULL;
-	size_t n = 0, batch = (size_t)cfg->imap.batch;
+	size_t n = 0, i, done = 0, batch = (size_t)cfg->imap.batch;
 	struct batch b;
 	enum imap_status st;
 	enum store_status ss;
@@ -516,12 +519,17 @@ poll_pass(struct imap_conn *c, struct engine *e, const struct config *cfg,
 	b.e = e;
 	b.mailbox = mailbox;
 	b.uidvalidity = uidvalidity;
-	for (size_t i = 0; i < n && rc == EX_OK; i += batch) {
+	for (i = 0; i < n && rc == EX_OK; i += batch) {
 		if (stop != NULL && *stop)
 			break;
 		rc = run_batch(
 		    c, cfg, &b, uids + i, n - i < batch ? n - i : batch);
+		if (rc == EX_OK)
+			done += n - i < batch ? n - i : batch;
 	}
+	/* What this pass found on the server and did not get through. */
+	if (e->pass != NULL)
+		e->pass->waiting = (int64_t)(n - done);
 	log_summary(&b, n);
 	actions_free(&b.act);
 	free(b.pledges);
@@ -575,12 +583,16 @@ poll_once(
     struct engine *e, const struct config *cfg, volatile sig_atomic_t *stop)
 {
 	struct imap_conn *c = NULL;
+	struct pass p;
 	int rc;
 
-	if ((rc = poll_connect(cfg, &c)) != EX_OK)
-		return rc;
-	rc = poll_pass(c, e, cfg, stop);
+	pass_begin(&p, e, "once");
+	e->pass = &p;
+	if ((rc = poll_connect(cfg, &c)) == EX_OK)
+		rc = poll_pass(c, e, cfg, stop);
 	imap_close(c);
+	e->pass = NULL;
+	pass_end(&p, rc);
 	return rc;
 }
 
@@ -613,13 +625,18 @@ poll_daemon(struct engine *e, const struct config *cfg,
     volatile sig_atomic_t *stop, volatile sig_atomic_t *reload)
 {
 	struct imap_conn *c = NULL;
+	struct pass p;
 	int rc = EX_OK, backoff = 0;
 
 	while (!*stop && !*reload) {
+		pass_begin(&p, e, "daemon");
+		e->pass = &p;
 		if (c == NULL && (rc = poll_connect(cfg, &c)) == EX_OK)
 			rc = poll_pass(c, e, cfg, stop);
 		else if (c != NULL)
 			rc = poll_pass(c, e, cfg, stop);
+		e->pass = NULL;
+		pass_end(&p, rc);
 		if (rc == EX_CONFIG || rc == EX_NOPERM || rc == EX_IOERR ||
 		    rc == EX_OSERR)
 			break; /* no retry fixes these: the supervisor acts */

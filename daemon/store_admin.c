@@ -33,38 +33,14 @@ prepare(
 enum store_status
 store_stats(struct store *st, struct store_stats *out)
 {
-	/*
-	 * Artists count once: an artist excluded by an organizer, or a
-	 * second address linked to another, is left out ('counted').
-	 */
+	/* The definitions are the view's (sql/views.sql), nowhere else. */
 	static const char sql[] =
-	    "SELECT count(*),"
-	    " count(*) FILTER (WHERE pledge_state IN ('received',"
-	    "  'confirmed')),"
-	    " count(*) FILTER (WHERE pledge_state = 'confirmed'),"
-	    " count(*) FILTER (WHERE phase2_confirmed),"
-	    " count(*) FILTER (WHERE pledge_state = 'withdrawn'),"
-	    " (SELECT count(*) FROM audit a WHERE outcome = 'review' AND"
-	    "  NOT EXISTS (SELECT 1 FROM review_decision r"
-	    "  WHERE r.audit_id = a.id)),"
-	    " (SELECT count(*) FROM audit WHERE outcome = 'reject'),"
-	    " (SELECT count(*) FROM audit WHERE outcome = 'ignore'),"
-	    " (SELECT count(*) FROM audit),"
-	    " count(*) FILTER (WHERE declined),"
-	    " count(*) FILTER (WHERE phase1_confirmed AND phase2_confirmed),"
-	    " (SELECT count(*) FROM token),"
-	    " (SELECT count(*) FROM token WHERE sent_at IS NOT NULL),"
-	    " (SELECT count(*) FROM token WHERE state = 'bounced'),"
-	    " count(*) FILTER (WHERE phase2_confirmed AND pledge_state IN"
-	    "  ('received', 'confirmed')),"
-	    " (SELECT count(DISTINCT artist_id) FROM token WHERE phase = 2"
-	    "  AND sent_at IS NOT NULL),"
-	    " (SELECT count(*) FROM token WHERE state = 'failed'),"
-	    " (SELECT count(*) FROM artist WHERE excluded_at IS NOT NULL),"
-	    " (SELECT count(*) FROM artist WHERE linked_to IS NOT NULL),"
-	    " count(*) FILTER (WHERE pledge_source = 'import'),"
-	    " count(*) FILTER (WHERE pledge_source = 'manual')"
-	    " FROM artist_status WHERE counted";
+	    "SELECT artists, pledged, confirmed_phase1, confirmed_phase2,"
+	    " withdrawn, review, rejected, ignored, messages, declined,"
+	    " phase2_of_phase1, tokens_issued, requests_sent,"
+	    " requests_bounced, phase2_of_pledged, phase2_requested,"
+	    " requests_failed, excluded, linked, imported, added"
+	    " FROM campaign_counts";
 	sqlite3_stmt *stmt = NULL;
 	enum store_status rc;
 	int64_t *const cols[] = {&out->artists, &out->pledged,
@@ -230,7 +206,8 @@ store_artist_row_get(struct store *st, int64_t artist_id,
 	" au.message_id, au.sha256, au.size, au.from_addr, au.from_name,"      \
 	" au.subject, au.outcome, au.reason, au.phase, au.artist_id,"          \
 	" au.jti, au.dmarc, au.own_text, au.processed_at, ar.address,"         \
-	" rd.decision, rd.decided_by, rd.decided_at, au.held, au.rule"         \
+	" rd.decision, rd.decided_by, rd.decided_at, au.held, au.rule,"        \
+	" coalesce(au.written_at, au.processed_at)"                            \
 	" FROM audit au LEFT JOIN artist ar ON ar.id = au.artist_id"           \
 	" LEFT JOIN review_decision rd ON rd.id = (SELECT r.id"                \
 	"  FROM review_decision r WHERE r.audit_id = au.id"                    \
@@ -289,6 +266,7 @@ audit_query(struct store *st, const char *sql, const char *outcome,
 		row.decided_at = sqlite3_column_int64(stmt, 21);
 		a->held = col_text(stmt, 22);
 		a->rule = col_text(stmt, 23);
+		a->written_at = sqlite3_column_int64(stmt, 24);
 		if (fn(&row, arg) != 0)
 			goto out;
 	}
@@ -478,38 +456,33 @@ out:
 }
 
 enum store_status
-store_daily_foreach(struct store *st,
+store_timeline_foreach(struct store *st,
     int (*fn)(const struct store_day_row *, void *), void *arg)
 {
 	static const char sql[] =
-	    "SELECT day, pledges, confirmations_phase1, confirmations_phase2,"
-	    " declines, withdrawals, review, rejected, ignored, messages"
-	    " FROM daily_counts ORDER BY day";
+	    "SELECT day, pledged, confirmed_phase1, confirmed_phase2,"
+	    " withdrawn, messages FROM timeline ORDER BY day";
 	struct store_day_row row;
 	sqlite3_stmt *stmt = NULL;
 	enum store_status rc;
 	int r;
 
-	if ((rc = prepare(st, sql, &stmt, "daily counts")) != STORE_OK)
+	if ((rc = prepare(st, sql, &stmt, "timeline")) != STORE_OK)
 		return rc;
 	while ((r = sqlite3_step(stmt)) == SQLITE_ROW) {
 		row.day = col_text(stmt, 0);
-		row.pledges = sqlite3_column_int64(stmt, 1);
-		row.confirmations_phase1 = sqlite3_column_int64(stmt, 2);
-		row.confirmations_phase2 = sqlite3_column_int64(stmt, 3);
-		row.declines = sqlite3_column_int64(stmt, 4);
-		row.withdrawals = sqlite3_column_int64(stmt, 5);
-		row.review = sqlite3_column_int64(stmt, 6);
-		row.rejected = sqlite3_column_int64(stmt, 7);
-		row.ignored = sqlite3_column_int64(stmt, 8);
-		row.messages = sqlite3_column_int64(stmt, 9);
+		row.pledged = sqlite3_column_int64(stmt, 1);
+		row.confirmed_phase1 = sqlite3_column_int64(stmt, 2);
+		row.confirmed_phase2 = sqlite3_column_int64(stmt, 3);
+		row.withdrawn = sqlite3_column_int64(stmt, 4);
+		row.messages = sqlite3_column_int64(stmt, 5);
 		if (row.day == NULL)
-			continue; /* a processed_at SQLite cannot date */
+			continue; /* a time SQLite cannot date */
 		if (fn(&row, arg) != 0)
 			goto out;
 	}
 	if (r != SQLITE_DONE)
-		rc = store_fail(st, r, "daily counts");
+		rc = store_fail(st, r, "timeline");
 out:
 	sqlite3_finalize(stmt);
 	return rc;

@@ -219,9 +219,9 @@ store_audit_insert(
 	    "INSERT INTO audit (mailbox, uidvalidity, uid, message_id,"
 	    " sha256, size, from_addr, from_name, subject, outcome, reason,"
 	    " phase, artist_id, jti, dmarc, own_text, processed_at,"
-	    " server_pending, held, rule)"
+	    " server_pending, held, rule, written_at)"
 	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
-	    " ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)"
+	    " ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)"
 	    " ON CONFLICT (mailbox, uidvalidity, uid) DO NOTHING";
 	sqlite3_stmt *stmt;
 	enum store_status rc = STORE_ERR;
@@ -262,6 +262,9 @@ store_audit_insert(
 	    (r = sqlite3_bind_text(stmt, 19, a->held, -1, SQLITE_STATIC)) !=
 		SQLITE_OK ||
 	    (r = sqlite3_bind_text(stmt, 20, a->rule, -1, SQLITE_STATIC)) !=
+		SQLITE_OK ||
+	    (r = sqlite3_bind_int64(stmt, 21,
+		 a->written_at != 0 ? a->written_at : a->processed_at)) !=
 		SQLITE_OK ||
 	    (r = sqlite3_step(stmt)) != SQLITE_DONE) {
 		rc = store_fail(st, r, "audit");

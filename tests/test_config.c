@@ -237,6 +237,25 @@ static const struct {
 	"localhost), not '::2'\n"},
     {"[tokens]\nauto_confirm = yes\n",
 	"F:2: auto_confirm = yes needs secret_key_file\n"},
+    /* [report] and [notify]. */
+    {"[report]\nhtml = /a\npublic_html = /a\n",
+	"F:3: public_html must not be the same file as html\n"},
+    {"[notify]\nto = org@example.org, Bob <bob@example.org>\n",
+	"F:2: to: 'bob <bob@example.org>' is not an address "
+	"(user@domain)\n"},
+    {"[notify]\nto = nobody\n",
+	"F:2: to: 'nobody' is not an address (user@domain)\n"},
+    {"[notify]\ninterval = 1w\n",
+	"F:2: interval: '1w' is not a duration (N, Ns, Nm, Nh or Nd)\n"},
+    {"[notify]\ninterval = d\n",
+	"F:2: interval: 'd' is not a duration (N, Ns, Nm, Nh or Nd)\n"},
+    {"[notify]\ninterval = 0\n",
+	"F:2: interval: 0 is out of range (1s to 31622400s)\n"},
+    {"[notify]\ninterval = 367d\n",
+	"F:2: interval: 367d is out of range (1s to 31622400s)\n"},
+    {"[notify]\ninterval = 99999999999999999999d\n",
+	"F:2: interval: 99999999999999999999d is out of range (1s to "
+	"31622400s)\n"},
 };
 
 static void
@@ -514,6 +533,49 @@ test_lists(void **state)
 	assert_null(cfg->tokens.withdraw_keywords.items);
 	assert_int_equal(cfg->tokens.no_keywords.n, 0);
 	config_free(cfg);
+}
+
+/* The campaign pages and the digest. */
+static void
+test_report_notify(void **state)
+{
+	struct config *cfg;
+
+	(void)state;
+	cfg = load_ok("[report]\n");
+	assert_null(cfg->report.html);
+	assert_null(cfg->report.public_html);
+	assert_int_equal(cfg->notify.to.n, 0);
+	assert_int_equal(cfg->notify.interval, 86400);
+	assert_int_equal(config_stale_after(cfg), 3600);
+	config_free(cfg);
+
+	cfg = load_ok("[report]\nhtml = /srv/org.html\n"
+		      "public_html = /srv/www/index.html\n"
+		      "[notify]\nto = Org@Example.org, b@example.net\n"
+		      "interval = 12h\n"
+		      "[daemon]\npoll_interval = 3600\n");
+	assert_string_equal(cfg->report.html, "/srv/org.html");
+	assert_string_equal(cfg->report.public_html, "/srv/www/index.html");
+	ASSERT_LIST(&cfg->notify.to, "org@example.org", "b@example.net");
+	assert_int_equal(cfg->notify.interval, 43200);
+	assert_int_equal(config_stale_after(cfg), 10800);
+	config_free(cfg);
+
+	static const struct {
+		const char *v;
+		int secs;
+	} durations[] = {{"90", 90}, {"90s", 90}, {"15m", 900}, {"2h", 7200},
+	    {"1d", 86400}, {"366d", 31622400}};
+	for (size_t i = 0; i < sizeof durations / sizeof durations[0]; i++) {
+		char text[64];
+
+		snprintf(text, sizeof text, "[notify]\ninterval = %s\n",
+		    durations[i].v);
+		cfg = load_ok(text);
+		assert_int_equal(cfg->notify.interval, durations[i].secs);
+		config_free(cfg);
+	}
 }
 
 static void
@@ -867,6 +929,7 @@ main(void)
 	    cmocka_unit_test(test_defaults),
 	    cmocka_unit_test(test_values),
 	    cmocka_unit_test(test_lists),
+	    cmocka_unit_test(test_report_notify),
 	    cmocka_unit_test(test_loopback),
 	    cmocka_unit_test(test_missing_file),
 	    cmocka_unit_test(test_secret),

@@ -15,6 +15,7 @@
  * a strict RFC 4180 reader.  When "pledged ingest" can fill a store, the
  * same checks apply to its output unchanged: they read only the store.
  */
+#include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -418,6 +419,16 @@ check_stats(struct fx *fx)
 	    {"requests_bounced",
 		"SELECT count(*) FROM token WHERE state = "
 		"'bounced'"},
+	    {"phase2_of_phase1",
+		"SELECT count(*) FROM artist a JOIN pledge p ON p.artist_id"
+		" = a.id WHERE p.state = 'confirmed' AND (SELECT kind FROM"
+		" confirmation c WHERE c.artist_id = a.id AND c.phase = 2"
+		" ORDER BY created_at DESC, id DESC LIMIT 1) = 'confirm'"},
+	    {"phase2_of_pledged",
+		"SELECT count(*) FROM artist a JOIN pledge p ON p.artist_id"
+		" = a.id WHERE p.state <> 'withdrawn' AND (SELECT kind FROM"
+		" confirmation c WHERE c.artist_id = a.id AND c.phase = 2"
+		" ORDER BY created_at DESC, id DESC LIMIT 1) = 'confirm'"},
 	};
 	char *out;
 	size_t i;
@@ -625,6 +636,117 @@ test_json_lines(void **state)
 	free(out);
 }
 
+/* The member names of a JSON object, comma-separated, in order. */
+static char *
+json_keys(const char *line)
+{
+	json_t *o = json_loads(line, 0, NULL);
+	const char *k;
+	json_t *v;
+	char buf[1024] = "";
+	size_t len = 0;
+
+	if (o == NULL || !json_is_object(o))
+		fail_msg("not a JSON object: %s", line);
+	json_object_foreach(o, k, v)
+	{
+		(void)v;
+		len += (size_t)snprintf(
+		    buf + len, sizeof(buf) - len, "%s%s", len ? "," : "", k);
+		assert_true(len < sizeof(buf));
+	}
+	json_decref(o);
+	return strdup(buf);
+}
+
+/* The first line of 'out' (modified). */
+static char *
+first_line(char *out)
+{
+	char *nl = strchr(out, '\n');
+
+	if (nl != NULL)
+		*nl = '\0';
+	return out;
+}
+
+/*
+ * --json of list, show, review and status: the documented members, in
+ * order, and the same names as the export's columns (verify --json:
+ * tests/integration/pledgectl_verify.sh).
+ */
+static void
+test_json_keys(void **state)
+{
+	struct fx *fx = *state;
+	char *out, *exp, *k1, *k2;
+	json_t *o;
+	size_t n = 0;
+
+	/* list --json: one artist a line, the export's artist members. */
+	assert_int_equal(
+	    ctl(fx, &out, NULL, "list", "--json", (char *)NULL), 0);
+	for (char *p = out; (p = strchr(p, '\n')) != NULL; p++)
+		n++;
+	assert_int_equal(n, sql_count(fx->db, "SELECT count(*) FROM artist"));
+	assert_int_equal(ctl(fx, &exp, NULL, "export", "--what", "artists",
+			     "--format", "json", (char *)NULL),
+	    0);
+	k1 = json_keys(first_line(out));
+	k2 = json_keys(first_line(exp));
+	assert_string_equal(k1, k2);
+	assert_string_equal(k1,
+	    "id,address,name,pledge_state,phase1_state,phase2_state,"
+	    "phase1_confirmed,phase2_confirmed,declined,forgotten,created_at,"
+	    "last_change");
+	free(k1);
+	free(k2);
+	free(out);
+	free(exp);
+
+	/* review --json: held messages, the export's message members. */
+	assert_int_equal(
+	    ctl(fx, &out, NULL, "review", "--json", (char *)NULL), 0);
+	assert_int_equal(ctl(fx, &exp, NULL, "export", "--what", "messages",
+			     "--format", "json", (char *)NULL),
+	    0);
+	k1 = json_keys(first_line(out));
+	k2 = json_keys(first_line(exp));
+	assert_string_equal(k1, k2);
+	assert_non_null(strstr(out, "\"outcome\":\"review\""));
+	free(k1);
+	free(k2);
+	free(out);
+	free(exp);
+
+	/* show --json: one object of four parts. */
+	assert_int_equal(ctl(fx, &out, NULL, "show", "--json",
+			     "ana@example.org", (char *)NULL),
+	    0);
+	k1 = json_keys(first_line(out));
+	assert_string_equal(k1, "artist,requests,answers,messages");
+	free(k1);
+	o = json_loads(out, 0, NULL);
+	assert_non_null(o);
+	assert_string_equal(json_string_value(json_object_get(
+				json_object_get(o, "artist"), "address")),
+	    "ana@example.org");
+	assert_true(json_array_size(json_object_get(o, "messages")) > 0);
+	json_decref(o);
+	free(out);
+
+	/* status --json */
+	assert_int_equal(
+	    ctl(fx, &out, NULL, "status", "--json", (char *)NULL), 0);
+	k1 = json_keys(first_line(out));
+	assert_string_equal(k1,
+	    "last_read,failed_since,last_error,last_error_at,"
+	    "last_error_exit,waiting,last_pass,passes,stale,database,"
+	    "database_bytes,wal_bytes,schema_version");
+	free(k1);
+	free(out);
+}
+
 static int64_t
 audit_id_of(struct fx *fx, const char *reason)
 {
@@ -808,15 +930,15 @@ test_report(void **state)
 	assert_null(strcasestr(html, "src="));
 	assert_null(strcasestr(html, "url("));
 	assert_non_null(strstr(html, "<svg"));
-	assert_non_null(strstr(html, "Pledges and confirmations per day"));
+	assert_non_null(strstr(html, "Artists per day, by the day they wrote"));
 	/* The escape sequence and markup from mail do not get through. */
 	assert_null(strchr(html, '\x1b'));
 	/* Stable apart from the time it was made: compare the rest. */
-	p = strstr(html, "Campaign report, ");
+	p = strstr(html, "Last updated ");
 	assert_non_null(p);
-	q = strstr(p, " UTC</p>");
+	q = strstr(p, " UTC &middot;");
 	assert_non_null(q);
-	memmove(p + 17, q, strlen(q) + 1);
+	memmove(p + 13, q, strlen(q) + 1);
 	golden("report.html", html);
 	free(html);
 	/* Not writable: 73, and the old report stays. */
@@ -897,6 +1019,7 @@ main(int argc, char *argv[])
 		test_stats_agree_with_sql, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_csv_strict, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_json_lines, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_json_keys, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_review, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 		test_review_jti_used, setup, teardown),

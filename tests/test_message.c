@@ -808,11 +808,75 @@ test_date_parse(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
-		if (message_date_parse(cases[i].in) != cases[i].want)
+	{
+		int64_t t = -1;
+
+		if (message_date_parse(cases[i].in, &t) != 0)
+			t = -1;
+		if (t != cases[i].want)
 			fail_msg("\"%s\": %lld, want %lld", cases[i].in,
-			    (long long)message_date_parse(cases[i].in),
-			    (long long)cases[i].want);
-	assert_int_equal(message_date_parse(NULL), -1);
+			    (long long)t, (long long)cases[i].want);
+	}
+}
+
+/* The Date header: RFC 5322 forms, obsolete ones, and the clamp. */
+static void
+test_date(void **state)
+{
+	static const struct {
+		const char *s;
+		int64_t want; /* -1: not a date */
+	} cases[] = {
+	    {"Fri, 01 Mar 2024 12:00:00 +0000", 1709294400},
+	    {"1 Mar 2024 12:00:00 +0000", 1709294400},
+	    {"Fri, 1 Mar 2024 13:30:00 +0130", 1709294400},
+	    {"Fri, 01 Mar 2024 07:00:00 -0500 (EST)", 1709294400},
+	    {"Fri, 01 Mar 2024 07:00:00 EST", 1709294400},
+	    {"Fri, 01 Mar 2024 12:00:00 GMT", 1709294400},
+	    {"Fri, 01 Mar 2024 12:00 +0000", 1709294400},
+	    {"Fri, 01 Mar 24 12:00:00 +0000", 1709294400},
+	    {"Fri, 01 Mar 2024 12:00:00", 1709294400},
+	    {"  Fri,  01  Mar  2024  12:00:00  +0000  ", 1709294400},
+	    {"Thu, 29 Feb 2024 00:00:00 +0000", 1709164800},
+	    {"Sat, 31 Dec 1999 23:59:59 +0000", 946684799},
+	    {"Thu, 29 Feb 2023 00:00:00 +0000", -1},
+	    {"Fri, 32 Mar 2024 12:00:00 +0000", -1},
+	    {"Fri, 01 Foo 2024 12:00:00 +0000", -1},
+	    {"Fri, 01 Mar 2024 25:00:00 +0000", -1},
+	    {"Fri, 01 Mar 2024 12:00:00 +2400", -1},
+	    {"Fri, 01 Mar 2024", -1},
+	    {"yesterday", -1},
+	    {"", -1},
+	    {"2024-03-01T12:00:00Z", -1},
+	};
+	const int64_t recv = 1709294400 + 3600;
+	int64_t t;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		int rc = message_date_parse(cases[i].s, &t);
+		if (cases[i].want == -1) {
+			if (rc != -1)
+				fail_msg("'%s' read as %lld", cases[i].s,
+				    (long long)t);
+		} else if (rc != 0 || t != cases[i].want)
+			fail_msg("'%s': rc %d, %lld, want %lld", cases[i].s, rc,
+			    (long long)t, (long long)cases[i].want);
+	}
+	assert_int_equal(message_date_parse(NULL, &t), -1);
+	/* Written an hour before it arrived: believed. */
+	assert_int_equal(
+	    message_written_at("Fri, 01 Mar 2024 12:00:00 +0000", recv),
+	    1709294400);
+	/* Missing, unreadable, in the future, or years old: the receipt. */
+	assert_int_equal(message_written_at(NULL, recv), recv);
+	assert_int_equal(message_written_at("soon", recv), recv);
+	assert_int_equal(
+	    message_written_at("Fri, 01 Mar 2024 14:00:00 +0000", recv), recv);
+	assert_int_equal(
+	    message_written_at("Thu, 01 Jan 1970 00:00:00 +0000", recv), recv);
+	assert_int_equal(
+	    message_written_at("Wed, 01 Mar 2023 12:00:00 +0000", recv), recv);
 }
 
 int
@@ -832,6 +896,7 @@ main(void)
 	    cmocka_unit_test(test_serial),
 	    cmocka_unit_test(test_corpus),
 	    cmocka_unit_test(test_date_parse),
+	    cmocka_unit_test(test_date),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

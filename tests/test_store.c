@@ -172,7 +172,8 @@ test_open_create(void **state)
 	assert_row(db,
 	    "SELECT group_concat(name) FROM (SELECT name FROM sqlite_schema"
 	    " WHERE type = 'view' ORDER BY name)",
-	    "artist_status,daily_counts,phase_two");
+	    "artist_status,artist_timeline,campaign_counts,daily_counts,"
+	    "daily_processed,phase_two,timeline");
 	sqlite3_close(db);
 	/* Foreign keys are on in the store's connection. */
 	assert_int_equal(raw_int(fx->st->db, "PRAGMA foreign_keys"), 1);
@@ -890,7 +891,7 @@ test_views_reinstalled(void **state)
 	assert_int_equal(raw_int(fx->st->db,
 			     "SELECT count(*) FROM sqlite_schema"
 			     " WHERE type = 'view'"),
-	    3);
+	    7);
 	assert_int_equal(raw_int(fx->st->db,
 			     "SELECT value <> 'old' FROM store_meta"
 			     " WHERE key = 'views'"),
@@ -1389,6 +1390,106 @@ test_corrections(void **state)
 	    "fix-address:org");
 }
 
+/* The pass record and the health it gives; the digest marks. */
+static void
+test_passes_and_digests(void **state)
+{
+	struct fx *fx = *state;
+	struct store *st = fx->st;
+	struct store_pass p = {.waiting = -1};
+	struct store_health h;
+	struct store_digest d, rec = {0};
+	int64_t id, hi, n, fmax;
+
+	assert_int_equal(store_health_get(st, &h), STORE_OK);
+	assert_int_equal(h.passes, 0);
+	assert_int_equal(h.last_ok_at, 0);
+	assert_int_equal(h.waiting, -1);
+	assert_int_equal(h.schema_version, store_sql_latest);
+	assert_true(h.db_bytes > 0);
+	store_health_free(&h);
+
+	/* A good pass, then two failures, the second still "running". */
+	assert_int_equal(store_pass_begin(st, "once", 100, &id), STORE_OK);
+	p.ended_at = 110;
+	p.counts[0] = 3;
+	p.waiting = 0;
+	assert_int_equal(store_pass_end(st, id, &p), STORE_OK);
+	assert_int_equal(store_pass_begin(st, "daemon", 200, &id), STORE_OK);
+	p.ended_at = 201;
+	p.exit_code = 69;
+	p.error = "imap: localhost: connect: Connection refused";
+	p.waiting = -1;
+	assert_int_equal(store_pass_end(st, id, &p), STORE_OK);
+	assert_int_equal(store_pass_begin(st, "daemon", 300, &id), STORE_OK);
+	assert_int_equal(store_health_get(st, &h), STORE_OK);
+	assert_int_equal(h.last_ok_at, 110);
+	assert_int_equal(h.failed_since, 1);
+	assert_string_equal(h.last_error, p.error);
+	assert_int_equal(h.last_error_at, 201);
+	assert_int_equal(h.last_error_exit, 69);
+	assert_true(h.last_running);
+	assert_string_equal(h.last_kind, "daemon");
+	assert_int_equal(h.waiting, 0); /* from the pass that searched */
+	assert_int_equal(h.passes, 3);
+	store_health_free(&h);
+	assert_row(
+	    st->db, "SELECT pledges, exit_code FROM pass WHERE id = 1", "3|0");
+	/* The error is kept only with a failure. */
+	p.exit_code = 0;
+	p.ended_at = 310;
+	assert_int_equal(store_pass_end(st, id, &p), STORE_OK);
+	assert_row(
+	    st->db, "SELECT coalesce(error, '-') FROM pass WHERE id = 3", "-");
+	assert_int_equal(store_health_get(st, &h), STORE_OK);
+	assert_int_equal(h.failed_since, 0);
+	assert_int_equal(h.last_ok_at, 310);
+	store_health_free(&h);
+
+	/* An ingest that met an unparseable message read its mail. */
+	assert_int_equal(store_pass_begin(st, "ingest", 400, &id), STORE_OK);
+	p.exit_code = 65;
+	p.ended_at = 401;
+	assert_int_equal(store_pass_end(st, id, &p), STORE_OK);
+	assert_int_equal(store_health_get(st, &h), STORE_OK);
+	assert_int_equal(h.failed_since, 0);
+	assert_int_equal(h.last_ok_at, 401);
+	store_health_free(&h);
+	assert_false(store_pass_failed("ingest", 65));
+	assert_false(store_pass_failed("ingest", 66));
+	assert_true(store_pass_failed("ingest", 74));
+	assert_true(store_pass_failed("once", 65));
+	assert_false(store_pass_failed("daemon", 0));
+
+	/* Digests: none yet; a 'failed' one does not count as told. */
+	assert_int_equal(store_digest_last(st, &d), STORE_NOT_FOUND);
+	assert_int_equal(store_digest_marks(st, &hi, 0, &n, &fmax), STORE_OK);
+	assert_int_equal(hi, 0);
+	assert_int_equal(n, 0);
+	rec.created_at = 500;
+	rec.audit_upto = 7;
+	rec.forgotten_upto = 0;
+	rec.counts = (char *)"{\"pledged\":1}";
+	assert_int_equal(
+	    store_digest_begin(st, &rec, "<d1@x>", "o@x", &id), STORE_OK);
+	assert_int_equal(
+	    store_digest_end(st, id, false, 0, "451 later"), STORE_OK);
+	assert_int_equal(store_digest_last(st, &d), STORE_NOT_FOUND);
+	rec.created_at = 600;
+	assert_int_equal(
+	    store_digest_begin(st, &rec, "<d2@x>", "o@x", &id), STORE_OK);
+	/* Left 'sending' (a crash): counts as told. */
+	assert_int_equal(store_digest_last(st, &d), STORE_OK);
+	assert_int_equal(d.created_at, 600);
+	assert_int_equal(d.audit_upto, 7);
+	assert_string_equal(d.state, "sending");
+	assert_string_equal(d.counts, "{\"pledged\":1}");
+	store_digest_free(&d);
+	/* The same Message-ID twice is refused. */
+	assert_int_equal(
+	    store_digest_begin(st, &rec, "<d2@x>", "o@x", &id), STORE_ERR);
+}
+
 int
 main(void)
 {
@@ -1423,6 +1524,8 @@ main(void)
 	    cmocka_unit_test_setup_teardown(
 		test_views_reinstalled, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_views, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_passes_and_digests, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 		test_organizer_reads, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_audit_moved, setup, teardown),

@@ -45,6 +45,8 @@ int cmd_unlink(int argc, char **argv, const char *config_path);
 int cmd_exclude(int argc, char **argv, const char *config_path);
 int cmd_include(int argc, char **argv, const char *config_path);
 int cmd_fix_address(int argc, char **argv, const char *config_path);
+int cmd_status(int argc, char **argv, const char *config_path);
+int cmd_digest(int argc, char **argv, const char *config_path);
 
 struct config;
 struct store;
@@ -122,5 +124,24 @@ int cmd_open_reader(
 int cmd_store_exit(enum store_status rc);
 /* Flush 'fp': EX_OK, or EX_IOERR (printed) when writing failed. */
 int cmd_flush(FILE *fp);
+
+/*
+ * JSON forms (cmd_json.c), member names as the export's columns.  Each
+ * returns a new reference, or NULL out of memory; cmd_json_print writes
+ * one as a line to standard output and releases it (NULL: reported),
+ * returning 0 or -1.  Declared with jansson's own type.
+ */
+struct json_t;
+struct store_artist_row;
+struct store_audit_row;
+struct store_request_row;
+struct store_confirmation_row;
+struct json_t *cmd_json_str(const char *s); /* NULL: null */
+struct json_t *cmd_json_time(int64_t t);    /* 0: null */
+struct json_t *cmd_json_artist(const struct store_artist_row *);
+struct json_t *cmd_json_message(const struct store_audit_row *);
+struct json_t *cmd_json_request(const struct store_request_row *);
+struct json_t *cmd_json_answer(const struct store_confirmation_row *);
+int cmd_json_print(struct json_t *);
 
 #endif

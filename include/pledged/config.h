@@ -27,7 +27,10 @@
  * Another: [smtp] takes 'ca_file' like [imap] (empty: system store), and
  * 'timeout' (seconds, default 60) and 'templates' (a directory of request
  * templates, request.h; empty: built-in text).  And [tokens]
- * 'intent_phrases': a file of phrases for reading replies (intent.h).
+ * 'intent_phrases': a file of phrases for reading replies (intent.h).  [report] html and
+ * public_html name the campaign pages (report.h); [notify] to lists the
+ * organizers' addresses for the digest (notify.h) and interval is a
+ * duration: N seconds, or N with s, m, h or d (default 1d).
  *
  * Memory: all memory belongs to the caller unless stated otherwise.
  */
@@ -36,6 +39,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "pledged/log.h"
 
@@ -145,6 +149,19 @@ struct config {
 		    secret_key_file, smtp_password_file, smtp_ca_file,
 		    smtp_templates, imap_tls, imap_port;
 	} line;
+	struct {
+		bool present;
+		/* Pages rewritten after every pass that changed the ledger
+		 * (or the feed's health); NULL: none.  public_html holds
+		 * counts and the timeline only. */
+		char *html, *public_html;
+	} report;
+	struct {
+		bool present;
+		struct config_list to; /* organizers' addresses (lower-cased);
+					  none: no digest */
+		int interval;	       /* seconds between digests, at least */
+	} notify;
 };
 
 /*
@@ -219,5 +236,11 @@ void config_free(struct config *cfg);
  * 66 (EX_NOINPUT).
  */
 int config_exit_code(enum config_status st);
+
+/*
+ * How old the last good pass may be before the feed counts as stale (the
+ * report's warning): three poll intervals, at least an hour.
+ */
+int64_t config_stale_after(const struct config *cfg);
 
 #endif

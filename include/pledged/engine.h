@@ -30,6 +30,9 @@ struct engine {
 	 * off or in a dry run. */
 	struct requests *requests;
 	bool dry_run;
+	/* The pass being recorded (pass.h), or NULL: decisions are counted
+	 * there. */
+	struct pass *pass;
 };
 
 /*

@@ -34,4 +34,12 @@ void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Only with verbose set. */
 void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/*
+ * The text of the last warning logged ("" when none since the last
+ * log_clear_warning), so that a pass can record its error in words.
+ * The string is static, overwritten by the next warning.
+ */
+const char *log_last_warning(void);
+void log_clear_warning(void);
+
 #endif

@@ -128,13 +128,6 @@ enum message_status message_parse(const char *raw, size_t len,
 void message_free(struct message *m);
 
 /*
- * An RFC 5322 date-time ("Tue, 1 Dec 2026 17:00:00 +0100", the day name
- * and the seconds optional, obsolete zone names UT, GMT and the US ones
- * understood) as Unix seconds, or -1 when 's' is none.  Pure.
- */
-int64_t message_date_parse(const char *s);
-
-/*
  * The isolated worker: a child process (forked by message_worker_start,
  * reused for many messages, recycled after a few thousand) runs
  * message_parse on bytes sent over a socket and returns the result
@@ -161,5 +154,17 @@ enum message_status message_worker_parse(struct message_worker *w,
 
 /* Stop the child and free 'w'; NULL is a no-op. */
 void message_worker_stop(struct message_worker *w);
+
+/*
+ * The Date header (message_date.c, pure).  message_date_parse reads an
+ * RFC 5322 date-time, obsolete forms included (two-digit years,
+ * alphabetic zones, comments, no seconds, no zone: UTC) into Unix
+ * seconds: 0, or -1 when 's' (may be NULL) is not one.
+ * message_written_at is when the artist wrote: the Date, unless it is
+ * missing, unreadable, later than 'received' or more than 366 days
+ * before it, in which case 'received'.
+ */
+int message_date_parse(const char *s, int64_t *t);
+int64_t message_written_at(const char *date, int64_t received);
 
 #endif

@@ -138,6 +138,9 @@ struct store_audit {
 	 * when intent did not decide (intent.h). */
 	const char *rule;
 	int64_t processed_at;
+	/* When the artist wrote it (message_written_at); 0: processed_at.
+	 * The timeline is drawn by this time. */
+	int64_t written_at;
 	/* The server action (flag or move) is still to be done. */
 	bool server_pending;
 	/* For outcome "review": what approving it records ("pledge",
@@ -302,12 +305,12 @@ enum store_status store_artist_phase(struct store *, const char *address,
  */
 
 /*
- * Counts for "pledgectl stats", over the artists that count (not
- * excluded, not a linked second address).  pledged: pledges not withdrawn
- * (received or confirmed); confirmed_phase1: confirmed pledges;
- * confirmed_phase2: artists whose latest phase-two answer is yes and who
- * have not withdrawn; review: messages held for review with no decision
- * yet; rejected, ignored: messages with those outcomes.
+ * The campaign's numbers, from the campaign_counts view, whose comment in
+ * sql/views.sql is the one definition of each.  In short: artists,
+ * pledged, confirmed_phase1, confirmed_phase2, withdrawn and declined
+ * count artists; review, rejected, ignored and messages count messages.
+ * All over the artists that count (not excluded, not a linked second
+ * address).
  */
 struct store_stats {
 	int64_t artists, pledged, confirmed_phase1, confirmed_phase2;
@@ -432,14 +435,19 @@ struct store_confirmation_row {
 enum store_status store_confirmation_foreach(struct store *, int64_t artist_id,
     int (*fn)(const struct store_confirmation_row *, void *), void *arg);
 
-/* One UTC day of the daily_counts view (days without mail are absent). */
+/*
+ * One UTC day of the timeline view (days without anything are absent):
+ * the artists each number of store_stats gained that day, by the time
+ * the artist wrote, so that each column sums to its number; and the
+ * messages written that day.
+ */
 struct store_day_row {
 	const char *day; /* "YYYY-MM-DD" */
-	int64_t pledges, confirmations_phase1, confirmations_phase2;
-	int64_t declines, withdrawals, review, rejected, ignored, messages;
+	int64_t pledged, confirmed_phase1, confirmed_phase2, withdrawn;
+	int64_t messages;
 };
-/* The daily_counts view, oldest day first. */
-enum store_status store_daily_foreach(
+/* The timeline view, oldest day first. */
+enum store_status store_timeline_foreach(
     struct store *, int (*fn)(const struct store_day_row *, void *), void *arg);
 
 /*
@@ -564,5 +572,98 @@ struct store_correction_row {
  * (and those of addresses linked to it). */
 enum store_status store_correction_foreach(struct store *, int64_t artist_id,
     int (*fn)(const struct store_correction_row *, void *), void *arg);
+
+/*
+ * Passes over the mail (store_health.c), for "pledgectl status" and the
+ * report.  store_pass_begin records a pass of 'kind' ("once", "daemon"
+ * or "ingest") as started; store_pass_end closes it.  Each is its own
+ * statement: call them outside a batch's transaction.
+ */
+enum store_status store_pass_begin(
+    struct store *, const char *kind, int64_t started_at, int64_t *pass_id);
+struct store_pass {
+	int64_t ended_at;
+	int exit_code;	   /* sysexits; 0 is a good pass */
+	const char *error; /* in words, with a non-zero exit; may be NULL */
+	/* Messages decided, by outcome: pledge, confirm, decline,
+	 * withdraw, review, reject, ignore (classify's order). */
+	int64_t counts[7];
+	int64_t waiting; /* left on the server above the mark; -1: unknown */
+};
+enum store_status store_pass_end(
+    struct store *, int64_t pass_id, const struct store_pass *);
+/*
+ * Did a pass of 'kind' that ended with 'exit_code' fail to read the mail
+ * (the feed's health)?  Any non-zero exit does, except an ingest's 65
+ * (an unparseable message, recorded as such) and 66 (a file it was given
+ * could not be read).
+ */
+bool store_pass_failed(const char *kind, int exit_code);
+
+/*
+ * The feed's health, from the pass record.  Times are 0 where there is
+ * none.  last_error is new (store_health_free), NULL when no pass ever
+ * failed.
+ */
+struct store_health {
+	int64_t last_ok_at;	 /* end of the latest good pass */
+	int64_t failed_since;	 /* passes failed after it */
+	char *last_error;	 /* of the latest failed pass */
+	int64_t last_error_at;	 /* its end */
+	int last_error_exit;	 /* its exit code */
+	int64_t last_started_at; /* the latest pass, good or not */
+	int64_t last_ended_at;
+	int last_exit;
+	bool last_running; /* the latest pass has no end (yet) */
+	char last_kind[16];
+	int64_t waiting; /* on the server after the last pass; -1 unknown */
+	int64_t passes;
+	int64_t schema_version;
+	int64_t db_bytes, wal_bytes; /* the file and its write-ahead log */
+};
+enum store_status store_health_get(struct store *, struct store_health *);
+void store_health_free(struct store_health *);
+
+/*
+ * The organizers' digests (store_health.c; the notify module).
+ * store_digest_last: the latest digest that reached, or may have
+ * reached, the server ('sending' or 'sent'); STORE_NOT_FOUND when none.
+ * d->counts is new (store_digest_free).
+ * store_digest_marks: the highest audit id now, and the artists
+ * forgotten after 'forgotten_after' (how many, and the latest time).
+ * store_digest_begin records a digest as 'sending' before it is handed
+ * to the server (d: created_at, audit_upto, forgotten_upto, counts);
+ * store_digest_end marks it 'sent' (at 'sent_at') or 'failed' (nothing
+ * reached the server), with 'error' (may be NULL).
+ */
+struct store_digest {
+	int64_t id, created_at, audit_upto, forgotten_upto;
+	char *counts; /* JSON object of the numbers then */
+	char state[16];
+};
+enum store_status store_digest_last(struct store *, struct store_digest *);
+void store_digest_free(struct store_digest *);
+enum store_status store_digest_marks(struct store *, int64_t *audit_max,
+    int64_t forgotten_after, int64_t *forgotten, int64_t *forgotten_max);
+enum store_status store_digest_begin(struct store *,
+    const struct store_digest *, const char *message_id,
+    const char *recipients, int64_t *id);
+enum store_status store_digest_end(struct store *, int64_t id, bool sent,
+    int64_t sent_at, const char *error);
+
+/*
+ * A short text that changes whenever what the campaign pages show may
+ * have changed (a message recorded, a review decided, a request sent or
+ * bounced, an answer counted, an artist forgotten), whoever changed it:
+ * a pass, or an organizer's pledgectl.  store_meta_get/set keep such
+ * bookkeeping values in store_meta under 'key' (get: STORE_NOT_FOUND
+ * when unset; the value is cut to 'len').
+ */
+#define STORE_MARK_MAX 128
+enum store_status store_ledger_mark(struct store *, char mark[STORE_MARK_MAX]);
+enum store_status store_meta_get(
+    struct store *, const char *key, char *buf, size_t len);
+enum store_status store_meta_set(
+    struct store *, const char *key, const char *value);
 
 #endif

@@ -2,7 +2,8 @@
  * libFuzzer target: message_parse in process on arbitrary bytes, so
  * that a libetpan crash our bounds do not stop shows up here (the
  * daemon itself parses through the worker, where it would cost one
- * message).  Every output string must be valid UTF-8.
+ * message).  Every output string must be valid UTF-8, and the time
+ * read from the Date header stays within its clamp.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -31,6 +32,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		if (m->from_name != NULL &&
 		    !msg_utf8_valid(m->from_name, strlen(m->from_name)))
+			abort();
+		/* The Date header: never after the receipt, never more
+		 * than a year and a day before it. */
+		int64_t w = message_written_at(m->date, 2000000000);
+		if (w > 2000000000 || w < 2000000000 - 366 * 86400)
 			abort();
 	}
 	message_free(m);

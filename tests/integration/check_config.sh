@@ -65,6 +65,11 @@ sed '/^\[tokens\]/,$d' "$g" >"$dir/notokens.conf"
 expect missing-key 78 "$dir/notokens.conf: [tokens] campaign is required|$dir/notokens.conf: [tokens] public_keys (or secret_key_file) is required" \
 	"$dir/notokens.conf"
 
+# A digest needs a way out: [notify] to without [smtp] is a mistake.
+{ cat "$g"; printf '[notify]\nto = org@example.org\n'; } >"$dir/notify.conf"
+expect notify-without-smtp 78 "$dir/notify.conf: [smtp] host is required" \
+	"$dir/notify.conf"
+
 # The sample's placeholder keys are errors, named as such.
 sed "s#^public_keys = .*#public_keys = k4.public.REPLACE-WITH-YOUR-PUBLIC-KEY, k4.public.AN-OLDER-KEY-DURING-ROTATION#" "$g" >"$dir/placeholder.conf"
 expect placeholder-key 78 "$dir/placeholder.conf:12: [tokens] public_keys: 'k4.public.REPLACE-WITH-YOUR-PUBLIC-KEY' is the sample's placeholder: paste the public_keys line that pledgectl keygen printed|$dir/placeholder.conf:12: [tokens] public_keys: 'k4.public.AN-OLDER-KEY-DURING-ROTATION' is the sample's placeholder: paste the public_keys line that pledgectl keygen printed" \

@@ -165,3 +165,6 @@ log = stderr
 poll_interval = 1
 CONF
 }
+
+# The ledger as text: the whole store but its record of passes
+# (bookkeeping that every run adds to, by design).

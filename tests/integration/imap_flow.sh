@@ -32,10 +32,10 @@ flag_line=$(grep -n 'server actions done' "$t/log1" | head -1 | cut -d: -f1)
 check "COMMIT logged before the server actions" test "${commit_line:-99999}" -lt "${flag_line:-0}"
 check "password never logged" sh -c "! grep -qF '$(cat "$t/imap.password")' '$t/log1'"
 
-dump=$(sql .dump | md5sum)
+dump=$(ledger_dump | md5sum)
 rc=0; "$PLEDGED" --config "$t/p.conf" --once 2>"$t/log2" || rc=$?
 check "second --once exits 0" test "$rc" = 0
-check "second --once changes nothing" test "$(sql .dump | md5sum)" = "$dump"
+check "second --once changes nothing" test "$(ledger_dump | md5sum)" = "$dump"
 
 # A temporary failure that lasts: the lock held for longer than
 # fail_after (the state file says since two hours) turns 75 into 69, with
@@ -58,7 +58,7 @@ printf 'From: late@artists.example\r\nSubject: I pledge\r\nMessage-ID: <late@x>\
 deliver "$t/late.eml"
 out=$("$PLEDGED" --config "$t/p.conf" --once --dry-run 2>/dev/null)
 check "dry-run prints the decision" grep -q "pledge late@artists.example" <<<"$out"
-check "dry-run records nothing" test "$(sql .dump | md5sum)" = "$dump"
+check "dry-run records nothing" test "$(ledger_dump | md5sum)" = "$dump"
 check "dry-run flags nothing" test "$(uids_with INBOX '$Pledged' | wc -l)" = "$n"
 # Without a database (day one), with log = syslog: an empty store in
 # memory, the whole mailbox decided, the summary on the terminal.

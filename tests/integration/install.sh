@@ -45,6 +45,9 @@ expect /usr/lib/systemd/system/pledged.timer -f
 expect /usr/lib/tmpfiles.d/pledged.conf -f
 expect /etc/pledged/pledged.conf.sample -f
 expect /usr/share/doc/pledged/examples/cron.d-pledged -f
+expect /usr/share/bash-completion/completions/pledgectl -f
+expect /usr/share/bash-completion/completions/pledged -f
+expect /usr/share/zsh/vendor-completions/_pledgectl -f
 # Every file of sql/ (schema, migrations, views), wherever it sits.
 (cd "$src/sql" && find . -type f ! -name '.*' ! -name README | sort) >"$tmp/sql"
 while read -r f; do

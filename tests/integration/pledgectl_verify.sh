@@ -82,4 +82,12 @@ check "two tokens: 64" test "$rc" = 64
 verify "$t/p.conf" --at yesterday "$tok"
 check "bad --at: 64" test "$rc" = 64
 
+# --json: the same verdict and claims, one object (pledgectl(1)).
+verify "$t/p.conf" --json "$tok"
+check "--json: ok" test "$rc" = 0
+check "--json: members in order" test "$(printf '%s' "$out" | sed 's/"claims":{.*}/"claims":X/' | grep -o '"[a-z_]*":' | tr -d '":\n')" = "resultvalidatclaims"
+check "--json: valid, with the claims" grep -q '"result":"ok","valid":true,"at":"[0-9T:Z-]*","claims":{"sub":"artist@example.org","phase":2,"jti":"[a-z2-7]*","exp":"[0-9T:Z-]*","iat":' <<<"$out"
+verify "$t/p.conf" --json "v4.public.AAAA"
+check "--json: a failing token: 65, and its reason" test "$rc:$(grep -o '"result":"[a-z-]*","valid":false' <<<"$out")" = '65:"result":"malformed-token","valid":false'
+
 finish
