@@ -51,7 +51,8 @@ int_or_null(int64_t v, bool null)
 json_t *
 cmd_json_artist(const struct store_artist_row *r)
 {
-	return json_pack("{s:I,s:o,s:o,s:o,s:o,s:o,s:b,s:b,s:b,s:b,s:o,s:o}",
+	return json_pack(
+	    "{s:I,s:o,s:o,s:o,s:o,s:o,s:b,s:b,s:b,s:b,s:o,s:o,s:o,s:b,s:b}",
 	    "id", (json_int_t)r->id, "address", cmd_json_str(r->address),
 	    "name", cmd_json_str(r->name), "pledge_state",
 	    cmd_json_str(r->pledge_state), "phase1_state",
@@ -60,7 +61,9 @@ cmd_json_artist(const struct store_artist_row *r)
 	    r->phase1_confirmed, "phase2_confirmed", r->phase2_confirmed,
 	    "declined", r->declined, "forgotten", r->forgotten, "created_at",
 	    cmd_json_time(r->created_at), "last_change",
-	    cmd_json_time(r->last_change));
+	    cmd_json_time(r->last_change), "pledge_source",
+	    cmd_json_str(r->pledge_source), "excluded", r->excluded, "linked",
+	    r->linked);
 }
 
 json_t *
@@ -82,7 +85,7 @@ cmd_json_message(const struct store_audit_row *r)
 	if (o == NULL)
 		return NULL;
 	if (json_object_update_new(o,
-		json_pack("{s:o,s:o,s:o,s:I,s:o,s:o,s:o,s:o,s:o,s:o,s:o}",
+		json_pack("{s:o,s:o,s:o,s:I,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}",
 		    "artist", cmd_json_str(r->artist), "jti",
 		    cmd_json_str(a->jti), "dmarc", cmd_json_str(a->dmarc),
 		    "size", (json_int_t)a->size, "sha256",
@@ -91,7 +94,8 @@ cmd_json_message(const struct store_audit_row *r)
 		    cmd_json_str(r->decision), "decided_by",
 		    cmd_json_str(r->decided_by), "decided_at",
 		    cmd_json_time(r->decided_at), "processed_at",
-		    cmd_json_time(a->processed_at), "written_at",
+		    cmd_json_time(a->processed_at), "rule",
+		    cmd_json_str(a->rule), "written_at",
 		    cmd_json_time(a->written_at))) != 0) {
 		json_decref(o);
 		return NULL;

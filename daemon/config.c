@@ -473,16 +473,24 @@ set_value(struct parser *p, const struct key *k, char *value)
 			    : k->kind == K_SIZE
 			    ? parse_size(value, &v)
 			    : parse_duration(value, &v)) == -1) {
-			perr(p, "%s: '%s' is not a number%s", k->name, value,
-			    k->kind == K_SIZE ? " (with an optional K, M or G)"
-				: k->kind == K_DURATION
-				? " of seconds (or with m, h, d)"
-				: "");
+			if (k->kind == K_DURATION)
+				perr(p,
+				    "%s: '%s' is not a duration (N, Ns, Nm, "
+				    "Nh or Nd)",
+				    k->name, value);
+			else
+				perr(p, "%s: '%s' is not a number%s", k->name,
+				    value,
+				    k->kind == K_SIZE
+					? " (with an optional K, M or G)"
+					: "");
 			return 0;
 		}
 		if (v < k->min || v > k->max) {
-			perr(p, "%s: %s is out of range (%lld to %lld)",
-			    k->name, value, k->min, k->max);
+			perr(p, "%s: %s is out of range (%lld%s to %lld%s)",
+			    k->name, value, k->min,
+			    k->kind == K_DURATION ? "s" : "", k->max,
+			    k->kind == K_DURATION ? "s" : "");
 			return 0;
 		}
 		if (k->kind == K_INT || k->kind == K_DURATION)

@@ -25,6 +25,7 @@
 #include <time.h>
 
 #include "pledged/config.h"
+#include "pledged/fault.h"
 #include "pledged/log.h"
 #include "pledged/notify.h"
 #include "pledged/report.h"
@@ -525,18 +526,6 @@ out:
 	return rc;
 }
 
-/* For the crash test: die as a power cut would, at a named point. */
-static void
-fault_point(const char *name)
-{
-	const char *want = getenv("PLEDGED_FAULT");
-
-	if (want != NULL && strcmp(want, name) == 0) {
-		log_warnx("notify: fault injected at %s", name);
-		raise(SIGKILL);
-	}
-}
-
 static enum notify_status
 open_smtp(const struct config *cfg, struct smtp **out)
 {
@@ -716,7 +705,7 @@ notify_send(const struct config *cfg, struct store *st, int64_t now, bool force)
 	if ((rc = claim(cfg, st, now, force, &o, &id)) != NOTIFY_SENT)
 		goto out;
 	ok = deliver(cfg, s, o.wire, o.len, err, sizeof err);
-	fault_point("digest-after-send");
+	fault_point("notify", "digest-after-send");
 	if (store_digest_end(st, id, ok > 0, (int64_t)time(NULL),
 		err[0] ? err : NULL) != STORE_OK) {
 		rc = NOTIFY_ERR;

@@ -24,6 +24,7 @@
 #include "pledged/config.h"
 #include "pledged/engine.h"
 #include "pledged/imap.h"
+#include "pledged/fault.h"
 #include "pledged/log.h"
 #include "pledged/pass.h"
 #include "pledged/poll.h"
@@ -32,27 +33,6 @@
 #define KEYWORD "$Pledged"
 /* Message bodies held in memory at once, beyond the one in hand. */
 #define FETCH_BYTES (8 * 1024 * 1024)
-
-/*
- * For the crash tests: PLEDGED_FAULT names a point of the batch where the
- * process kills itself, as a power cut would.  Compiled only into test
- * builds (CMake option PLEDGED_TEST_HOOKS): a production binary has no
- * variable that makes it kill itself.
- */
-static void
-fault_point(const char *name)
-{
-#ifdef PLEDGED_TEST_HOOKS
-	const char *want = getenv("PLEDGED_FAULT");
-
-	if (want != NULL && strcmp(want, name) == 0) {
-		log_warnx("poll: fault injected at %s", name);
-		raise(SIGKILL);
-	}
-#else
-	(void)name;
-#endif
-}
 
 /* UIDs waiting for their server action, split by destination. */
 struct actions {
@@ -102,7 +82,7 @@ actions_run(struct imap_conn *c, struct engine *e, const struct config *cfg,
 
 	if (a->n_done + a->n_review == 0)
 		return EX_OK;
-	fault_point("after-commit");
+	fault_point("poll", "after-commit");
 	switch (cfg->imap.after) {
 	case CONFIG_AFTER_KEEP:
 		break;
@@ -117,7 +97,7 @@ actions_run(struct imap_conn *c, struct engine *e, const struct config *cfg,
 		if (a->n_review > 0)
 			st = imap_move(c, a->review, a->n_review,
 			    cfg->imap.review_mailbox);
-		fault_point("mid-move");
+		fault_point("poll", "mid-move");
 		if (st == IMAP_OK && a->n_done > 0)
 			st = imap_move(
 			    c, a->done, a->n_done, cfg->imap.processed_mailbox);
@@ -331,7 +311,7 @@ run_batch(struct imap_conn *c, const struct config *cfg, struct batch *b,
 		store_rollback(e->store);
 		return rc;
 	}
-	fault_point("before-commit");
+	fault_point("poll", "before-commit");
 	if (store_mailbox_set(e->store, b->mailbox, b->uidvalidity,
 		uids[n - 1]) != STORE_OK ||
 	    store_commit(e->store) != STORE_OK) {

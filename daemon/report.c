@@ -335,11 +335,15 @@ report_phase2_shares(char *buf, size_t len, const struct store_stats *s)
 {
 	char a[96], b[96];
 
-	snprintf(buf, len, "%s; %s",
-	    report_share(
-		a, sizeof a, s->phase2_of_pledged, s->pledged, "who pledged"),
-	    report_share(b, sizeof b, s->phase2_of_phase1, s->confirmed_phase1,
-		"confirmed in phase one"));
+	report_share(a, sizeof a, s->phase2_of_pledged, s->pledged, "who pledged");
+	/* A campaign that skipped the phase-one round has no such base: no
+	 * "0 of the 0 confirmed in phase one". */
+	if (s->confirmed_phase1 == 0)
+		snprintf(buf, len, "%s", a);
+	else
+		snprintf(buf, len, "%s; %s", a,
+		    report_share(b, sizeof b, s->phase2_of_phase1,
+			s->confirmed_phase1, "confirmed in phase one"));
 	return buf;
 }
 
@@ -616,8 +620,9 @@ report_write(FILE *fp, struct store *st, const struct report_opts *o)
 	    "</strong> artists have confirmed phase two.</p>\n",
 	    s.confirmed_phase2);
 	share_bar(fp, s.phase2_of_pledged, s.pledged, "who pledged");
-	share_bar(fp, s.phase2_of_phase1, s.confirmed_phase1,
-	    "confirmed in phase one");
+	if (s.confirmed_phase1 > 0) /* none when phase one never ran */
+		share_bar(fp, s.phase2_of_phase1, s.confirmed_phase1,
+		    "confirmed in phase one");
 	fputs("</div>\n", fp);
 
 	if (!o->public_page && lists(fp, st, &s) != 0)

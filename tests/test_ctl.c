@@ -698,7 +698,7 @@ test_json_keys(void **state)
 	assert_string_equal(k1,
 	    "id,address,name,pledge_state,phase1_state,phase2_state,"
 	    "phase1_confirmed,phase2_confirmed,declined,forgotten,created_at,"
-	    "last_change");
+	    "last_change,pledge_source,excluded,linked");
 	free(k1);
 	free(k2);
 	free(out);

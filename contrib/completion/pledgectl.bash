@@ -6,19 +6,25 @@
 # "pledgectl COMMAND --help"; tests/integration/completion.sh keeps them
 # in step.
 
-_pledgectl_commands="keygen issue send stats list show export review
-report forget verify status digest"
+_pledgectl_commands="keygen issue send import add link unlink exclude
+include fix-address stats list show export review report forget verify
+status digest"
 
 _pledgectl_opts() { # the options of one command
 	case $1 in
 	keygen) echo "--out" ;;
 	issue) echo "--phase --to --expires" ;;
-	send) echo "--phase --to --all-pledged --outbox --resend --expires" ;;
+	send) echo "--phase --to --all-pledged --confirmed-only --outbox --resend
+	    --expires --dry-run --preview-dir" ;;
+	import) echo "--dry-run --by" ;;
+	add) echo "--name --note --by" ;;
+	link | unlink | fix-address) echo "--by" ;;
+	exclude | include) echo "--note --by" ;;
 	stats) echo "--json" ;;
 	list) echo "--phase --state --json" ;;
-	show) echo "--json" ;;
-	export) echo "--what --format" ;;
-	review) echo "--approve --reject --json" ;;
+	show) echo "--json --message" ;;
+	export) echo "--what --format --raw" ;;
+	review) echo "--approve --decline --reject --by --json" ;;
 	report) echo "--html --public" ;;
 	forget) echo "" ;;
 	verify) echo "--at --json" ;;
@@ -53,7 +59,7 @@ _pledgectl() {
 		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
 		return
 		;;
-	--outbox)
+	--outbox | --preview-dir)
 		mapfile -t COMPREPLY < <(compgen -d -- "$cur")
 		return
 		;;
@@ -63,7 +69,7 @@ _pledgectl() {
 		;;
 	--state)
 		mapfile -t COMPREPLY < <(compgen -W "received requested
-		    confirmed declined bounced withdrawn" -- "$cur")
+		    confirmed declined bounced failed withdrawn" -- "$cur")
 		return
 		;;
 	--what)
@@ -75,7 +81,8 @@ _pledgectl() {
 		mapfile -t COMPREPLY < <(compgen -W "csv json" -- "$cur")
 		return
 		;;
-	--to | --expires | --approve | --reject | --at)
+	--to | --expires | --approve | --decline | --reject | --at | --by | \
+	    --name | --note | --message)
 		return
 		;;
 	esac
@@ -118,7 +125,8 @@ _pledged() {
 	done
 	if [[ $cur == -* ]]; then
 		mapfile -t COMPREPLY < <(compgen -W "--config --once --dry-run
-		    --check-config --verbose --help --version" -- "$cur")
+		    --check-config --verbose --foreground --help --version" \
+		    -- "$cur")
 	else
 		mapfile -t COMPREPLY < <(compgen -W "ingest" -- "$cur")
 	fi

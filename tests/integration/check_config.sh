@@ -3,7 +3,7 @@
 # text on standard error and the exit code (0 ok, 78 configuration, 77
 # permission, 66 a file that does not exist), as pledged(8) says.
 . "$PLEDGED_SOURCE_DIR/tests/integration/common.bash"
-plan 18
+plan 19
 dir=$t
 
 # exits_with WANT_STATUS WANT_STDERR CONFIG: WANT_STDERR is the whole of
@@ -67,7 +67,7 @@ expect missing-key 78 "$dir/notokens.conf: [tokens] campaign is required|$dir/no
 
 # A digest needs a way out: [notify] to without [smtp] is a mistake.
 { cat "$g"; printf '[notify]\nto = org@example.org\n'; } >"$dir/notify.conf"
-expect notify-without-smtp 78 "$dir/notify.conf: [smtp] host is required" \
+expect notify-without-smtp 78 "$dir/notify.conf: [smtp] host is required|$dir/notify.conf: [smtp] from is required" \
 	"$dir/notify.conf"
 
 # The sample's placeholder keys are errors, named as such.

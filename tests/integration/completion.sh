@@ -5,6 +5,7 @@
 # is known to both the bash and the zsh completion, so they cannot drift
 # from the programs; the zsh file parses.
 . "$PLEDGED_SOURCE_DIR/tests/integration/common.bash"
+plan 157
 comp=$PLEDGED_SOURCE_DIR/contrib/completion
 
 # complete WORDS...: what bash offers for the last word.

@@ -7,16 +7,11 @@
 # within the interval, none without news, none twice, also after a crash
 # between the hand-over and its record; pledgectl digest --dry-run prints
 # the next one and changes nothing.
-set -eu
-src=${PLEDGED_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-skip() { echo "digest: skipped: $*"; exit 77; }
-[ "$(id -u)" = 0 ] || skip "needs root for the private servers"
-command -v smtpd >/dev/null || skip "opensmtpd not installed"
-[ -x /usr/lib/dovecot/submission ] || skip "dovecot-submissiond not installed"
-
-. "$src/tests/integration/common.bash"
-at_exit='sh "$src/contrib/testenv/submission.sh" stop "$t/srv" 2>/dev/null || :'
-PLEDGED_TEST_OWNER_PID=$$ sh "$src/contrib/testenv/submission.sh" start "$t/srv" >/dev/null
+. "$PLEDGED_SOURCE_DIR/tests/integration/common.bash"
+src=$PLEDGED_SOURCE_DIR
+plan 26
+need_fault_hooks "$PLEDGED"
+server_start submission "$t/srv"
 . "$t/srv/env"
 
 conf() { # interval
@@ -43,12 +38,8 @@ ingest() { "$PLEDGED" --config "$t/p.conf" ingest "$@" >/dev/null 2>>"$t/log"; }
 # Digests delivered to an organizer's maildir.
 count() { find "$MAIL_ROOT/$1/new" -type f 2>/dev/null | wc -l; }
 # Wait (up to 10 s) until both organizers have 'n' digests.
-wait_mail() {
-	local i=0
-	while { [ "$(count org1)" -lt "$1" ] || [ "$(count org2)" -lt "$1" ]; } && [ $i -lt 100 ]; do
-		sleep 0.1; i=$((i + 1))
-	done
-}
+both_have() { [ "$(count org1)" -ge "$1" ] && [ "$(count org2)" -ge "$1" ]; }
+wait_mail() { wait_for 10 both_have "$1" || :; }
 rows() { sql "SELECT count(*) FROM digest WHERE state IN ('sending', 'sent')"; }
 latest() { find "$MAIL_ROOT/org1/new" -type f -printf '%T@ %p\n' | sort -n | tail -1 | cut -d' ' -f2; }
 
@@ -92,7 +83,7 @@ check "the bounce is recorded" test "$(sql "SELECT outcome || '/' || reason FROM
 
 # The interval passes: the news goes out, once.
 conf 1s
-sleep 1.1
+wait_for 5 past $(($(date +%s) + 1)) # the 1 s interval
 ingest "$t/m1.eml"
 wait_mail 2
 check "interval passed with news: second digest" test "$(count org1)/$(rows)" = 2/2
@@ -105,21 +96,21 @@ check "second digest: its subject" grep -q "^Subject: \[nomusicforice\] digest: 
 check "second digest: how the counts moved" grep -q 'held for review  *1 messages (+1)' "$d"
 
 # The interval passes again without news: nothing.
-sleep 1.1
+wait_for 5 past $(($(date +%s) + 1)) # the 1 s interval
 ingest "$t/m1.eml"
 out=$(ctl digest --dry-run)
 check "no news: dry run says so" grep -q "no news" <<<"$out"
 check "no news: no digest" test "$(rows)" = 2
 
 # A crash between the hand-over and its record: sent once, never again.
-sleep 1.1
+wait_for 5 past $(($(date +%s) + 1)) # the 1 s interval
 mail m4 "bo@example.net" "withdraw" "Please withdraw me, sorry."
 (PLEDGED_FAULT=digest-after-send ingest "$t/m4.eml") 2>/dev/null || :
 wait_mail 3
 check "crash: the digest went out once" test "$(count org1)" = 3
 check "crash: it names the withdrawal" grep -q "Please withdraw me, sorry." "$(latest)"
 check "crash: its row stays 'sending'" test "$(sql "SELECT state FROM digest ORDER BY id DESC LIMIT 1")" = sending
-sleep 1.1
+wait_for 5 past $(($(date +%s) + 1)) # the 1 s interval
 ingest "$t/m1.eml"
 check "after the crash: not sent again" test "$(rows)" = 3
 out=$(ctl digest --dry-run)

@@ -11,7 +11,7 @@
 src=$PLEDGED_SOURCE_DIR
 tmp=$t
 nsql=$(cd "$src/sql" && find . -type f ! -name '.*' ! -name README | wc -l)
-plan $((13 + nsql + 4 + 1 + 2 + 2 + 3))
+plan $((16 + nsql + 4 + 1 + 2 + 2 + 3))
 
 echo "install: configuring and building with prefix /usr in $tmp/build"
 if ! cmake -S "$src" -B "$tmp/build" -DBUILD_TESTING=OFF \

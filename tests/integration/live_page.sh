@@ -8,6 +8,7 @@
 # the page is exactly as wide as the window (no horizontal overflow).
 # Screenshots are left in $PLEDGED_SCREENSHOTS when that is set.
 . "$PLEDGED_SOURCE_DIR/tests/integration/imaplib.bash"
+plan 52
 write_conf
 cat >>"$t/p.conf" <<CONF
 [report]
@@ -109,10 +110,7 @@ check "page: the warning is gone" sh -c "! grep -q 'feed is stale' '$t/www/index
 daemon_pid=$!
 printf 'From: Zoltan Latecomer <latecomer@artists.example>\r\nSubject: I pledge\r\nMessage-ID: <late@x>\r\n\r\nIn.\r\n' >"$t/late.eml"
 deliver "$t/late.eml"
-i=0
-until grep -q '<div class="num">6</div><div class="label">pledged</div>' "$t/www/index.html" || [ $i -ge 300 ]; do
-	sleep 0.1; i=$((i + 1))
-done
+wait_for 30 grep -q '<div class="num">6</div><div class="label">pledged</div>' "$t/www/index.html" || :
 check "daemon: the page shows the new pledge" grep -q '<div class="num">6</div><div class="label">pledged</div>' "$t/www/index.html"
 check "daemon: its pass recorded" test "$(sql "SELECT count(*) FROM pass WHERE kind = 'daemon' AND exit_code = 0 AND pledges = 1")" = 1
 kill "$daemon_pid"

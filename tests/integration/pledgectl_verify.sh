@@ -2,7 +2,7 @@
 # pledgectl verify, as an organizer checks a token an artist forwards: the
 # outcome first, then the claims; exit 0 for ok, 65 for a token that fails.
 . "$PLEDGED_SOURCE_DIR/tests/integration/common.bash"
-plan 27
+plan 31
 verify() { # config, args...: sets out and rc
 	local conf=$1; shift
 	rc=0; out=$("$PLEDGECTL" --config "$conf" verify "$@" 2>"$t/err") || rc=$?
