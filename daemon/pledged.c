@@ -16,6 +16,7 @@
 #include "pledged/lock.h"
 #include "pledged/poll.h"
 #include "pledged/log.h"
+#include "pledged/net.h"
 
 #define DEFAULT_CONFIG PLEDGED_SYSCONFDIR "/pledged/pledged.conf"
 
@@ -96,6 +97,8 @@ install_signals(void)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	/* A stopping process does not wait on an SMTP server. */
+	net_set_stop(&stop_requested);
 }
 
 static int

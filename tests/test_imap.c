@@ -126,7 +126,7 @@ test_implicit_tls_append_search(void **state)
 	    imap_select(c, "INBOX", &uidvalidity, &uidnext), IMAP_OK);
 	assert_true(uidvalidity != 0);
 	assert_true(uidnext >= 2);
-	assert_int_equal(imap_search_above(c, 0, &uids, &n), IMAP_OK);
+	assert_int_equal(imap_search_above(c, 0, 0, &uids, &n), IMAP_OK);
 	assert_true(n >= 1);
 	assert_int_equal(uids[n - 1], uidnext - 1);
 	free(uids);
@@ -293,17 +293,17 @@ test_mailbox_operations(void **state)
 	assert_int_equal(imap_select(c, "INBOX", &v, &next), IMAP_OK);
 	assert_int_equal(next, 4);
 
-	assert_int_equal(imap_search_above(c, 0, &uids, &n), IMAP_OK);
+	assert_int_equal(imap_search_above(c, 0, 0, &uids, &n), IMAP_OK);
 	assert_int_equal(n, 3);
 	for (i = 0; i < 3; i++)
 		assert_int_equal(uids[i], i + 1);
 	free(uids);
-	assert_int_equal(imap_search_above(c, 2, &uids, &n), IMAP_OK);
+	assert_int_equal(imap_search_above(c, 2, 0, &uids, &n), IMAP_OK);
 	assert_int_equal(n, 1);
 	assert_int_equal(uids[0], 3);
 	free(uids);
 	/* 5:* matches UID 3 on the wire; it must be filtered out. */
-	assert_int_equal(imap_search_above(c, 5, &uids, &n), IMAP_OK);
+	assert_int_equal(imap_search_above(c, 5, 0, &uids, &n), IMAP_OK);
 	assert_int_equal(n, 0);
 	assert_null(uids);
 
@@ -314,7 +314,7 @@ test_mailbox_operations(void **state)
 		assert_int_equal(sizes[i], strlen(msgs[i]));
 	assert_int_equal(sizes[3], IMAP_SIZE_GONE);
 
-	assert_int_equal(imap_fetch(c, ask, 4, collect, &col), IMAP_OK);
+	assert_int_equal(imap_fetch(c, ask, NULL, 4, collect, &col), IMAP_OK);
 	assert_int_equal(col.n, 3);
 	for (i = 0; i < 3; i++) {
 		assert_int_equal(col.uid[i], i + 1);
@@ -323,7 +323,7 @@ test_mailbox_operations(void **state)
 	}
 	collected_free(&col);
 	col.stop_after = 1;
-	assert_int_equal(imap_fetch(c, ask, 3, collect, &col), IMAP_ABORTED);
+	assert_int_equal(imap_fetch(c, ask, NULL, 3, collect, &col), IMAP_ABORTED);
 	assert_int_equal(col.n, 1);
 	collected_free(&col);
 
@@ -344,7 +344,7 @@ test_mailbox_operations(void **state)
 	assert_int_equal(imap_move(c, ask, 1, "Processed"), IMAP_OK);
 	ask[0] = 2;
 	assert_int_equal(imap_move(c, ask, 1, "Processed"), IMAP_OK);
-	assert_int_equal(imap_search_above(c, 0, &uids, &n), IMAP_OK);
+	assert_int_equal(imap_search_above(c, 0, 0, &uids, &n), IMAP_OK);
 	assert_int_equal(n, 1);
 	assert_int_equal(uids[0], 3);
 	free(uids);
@@ -364,7 +364,7 @@ test_mailbox_operations(void **state)
 		    imap_move_by_copy(c, set, "Old", u == 3), IMAP_OK);
 		mailimap_set_free(set);
 	}
-	assert_int_equal(imap_search_above(c, 0, &uids, &n), IMAP_OK);
+	assert_int_equal(imap_search_above(c, 0, 0, &uids, &n), IMAP_OK);
 	assert_int_equal(n, 0);
 	flags = flags_of("artist1", "Old");
 	assert_int_equal(strlen(flags) > 0, 1);
@@ -458,7 +458,7 @@ test_stalled_server(void **state)
 	tu_dovecot_freeze(d, 1);
 
 	t0 = now_s();
-	assert_int_equal(imap_search_above(c, 0, &uids, &n), IMAP_TEMPFAIL);
+	assert_int_equal(imap_search_above(c, 0, 0, &uids, &n), IMAP_TEMPFAIL);
 	assert_true(now_s() - t0 < 4);
 	/* The connection is known dead: no further wait. */
 	t0 = now_s();
@@ -563,7 +563,7 @@ test_plaintext_close_mid_literal(void **state)
 	assert_int_equal(imap_select(c, "INBOX", &v, &next), IMAP_OK);
 	assert_int_equal(v, 7);
 	t0 = now_s();
-	assert_int_equal(imap_fetch(c, &uid, 1, collect, &col), IMAP_TEMPFAIL);
+	assert_int_equal(imap_fetch(c, &uid, NULL, 1, collect, &col), IMAP_TEMPFAIL);
 	assert_true(now_s() - t0 < 2);
 	assert_int_equal(col.n, 0);
 	imap_close(c);
