@@ -27,7 +27,7 @@
  * SELECT, LIST, STORE or IDLE of a large mailbox says.  A literal outside
  * a body fetch: mailbox names and the like.
  */
-#define IMAP_LINE_MAX (1024 * 1024)
+#define IMAP_LINE_MAX (256 * 1024)
 #define IMAP_RESPONSE_MAX (1024 * 1024)
 #define IMAP_LITERAL_MAX (64 * 1024)
 /*

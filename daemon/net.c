@@ -242,7 +242,9 @@ guard_read(mailstream_low *s, void *buf, size_t count)
 		return -1;
 	}
 	if (r < 0) {
-		if (remaining_ms(g->b) <= 0)
+		if (g->b->stoppable && net_stopping())
+			g->b->fail = NET_FAIL_STOPPED;
+		else if (remaining_ms(g->b) <= 0)
 			g->b->fail = NET_FAIL_DEADLINE;
 		return -1;
 	}
@@ -541,8 +543,8 @@ out:
 	if (st == TLS_OK)
 		return NET_OK;
 	if (why != NULL && whylen > 0)
-		snprintf(why, whylen, "%s: certificate refused: %s", host,
-		    reason);
+		snprintf(
+		    why, whylen, "%s: certificate refused: %s", host, reason);
 	log_warnx("%s: %s: certificate refused: %s", who, host, reason);
 	return NET_REJECTED;
 }
