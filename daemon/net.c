@@ -250,6 +250,17 @@ guard_read(mailstream_low *s, void *buf, size_t count)
 	}
 	if (!net_scan(g->b, buf, (size_t)r))
 		return -1;
+	if (g->b->untab) {
+		/*
+		 * mailesmtp_parse_ehlo skips spaces between AUTH mechanisms
+		 * but stops on a tab without moving: one tab in an EHLO
+		 * answer would spin the process for ever.
+		 */
+		char *p = buf, *end = p + r;
+
+		while ((p = memchr(p, '\t', (size_t)(end - p))) != NULL)
+			*p++ = ' ';
+	}
 	return r;
 }
 

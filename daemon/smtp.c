@@ -198,6 +198,7 @@ smtp_open(
 	sm->budget.timeout = sm->timeout;
 	sm->budget.line_max = SMTP_LINE_MAX;
 	sm->budget.stoppable = true;
+	sm->budget.untab = true;
 	/* Connect, greeting, EHLO, STARTTLS, AUTH: one budget. */
 	op_begin(sm, SMTP_OP_TIMEOUTS, 0);
 	if (net_stopping()) {

@@ -22,6 +22,7 @@ enum hostile {
 	H_ENDLESS_LINE, /* a greeting line without end */
 	H_TRICKLE,	/* a byte of EHLO answer every 200 ms */
 	H_SILENT,	/* accepts and never says a word */
+	H_AUTH_TAB,	/* "250-AUTH PLAIN<TAB>": libetpan spins */
 };
 
 #define FLOOD_MAX ((uint64_t)512 * 1024 * 1024)
@@ -47,6 +48,15 @@ hostile_smtp(int fd, void *arg)
 	(void)tu_peer_send(fd, "220 hostile ESMTP\r\n");
 	if (tu_peer_line(fd, line, sizeof(line)) < 0)
 		return;
+	if (h == H_AUTH_TAB) {
+		(void)tu_peer_send(fd,
+		    "250-mx\r\n250-AUTH PLAIN LOGIN\t\r\n"
+		    "250 8BITMIME\r\n");
+		while (tu_peer_line(fd, line, sizeof(line)) > 0)
+			if (tu_peer_send(fd, "250 ok\r\n") == -1)
+				return;
+		return;
+	}
 	if (h == H_ENDLESS_EHLO) {
 		(void)tu_peer_flood(fd, "250-PIPELINING\r\n", FLOOD_MAX);
 		return;
@@ -129,6 +139,36 @@ test_deadlines(void **state)
 	run_case(H_TRICKLE, 1, 4 + 2);
 }
 
+/* A spinning client dies of SIGALRM: the test fails, never hangs. */
+static int
+alarmed_client(void *arg)
+{
+	alarm(10);
+	return open_client(arg);
+}
+
+/*
+ * Found by fuzz_smtp_reply: a tab after the AUTH mechanisms made
+ * libetpan's EHLO parser loop for ever (100% CPU, no I/O, so no deadline
+ * could end it).  Now the session opens, with the mechanisms seen.
+ */
+static void
+test_auth_tab(void **state)
+{
+	int timeout = 5;
+	long rss;
+	double secs;
+	int rc;
+
+	(void)state;
+	mode = H_AUTH_TAB;
+	tu_peer_start(&peer, hostile_smtp, &mode);
+	rc = tu_measure(alarmed_client, &timeout, &rss, &secs);
+	tu_peer_stop(&peer);
+	assert_int_equal(rc, SMTP_OK);
+	assert_true(secs < 3);
+}
+
 /* Failure 6: a stop signal ends the wait at once (SIGTERM's path). */
 static int
 stop_client(void *arg)
@@ -168,6 +208,7 @@ main(void)
 	    cmocka_unit_test(test_floods),
 	    cmocka_unit_test(test_deadlines),
 	    cmocka_unit_test(test_stop),
+	    cmocka_unit_test(test_auth_tab),
 	};
 
 	signal(SIGPIPE, SIG_IGN);

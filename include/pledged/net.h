@@ -71,6 +71,8 @@ struct net_budget {
 	size_t line_max; /* bytes of one line, literal bytes excluded */
 	bool literals;	 /* IMAP: "{N}" CRLF announces N raw bytes */
 	bool stoppable;	 /* fail at once when the stop flag is set */
+	bool untab;	 /* SMTP: hand tabs over as spaces (libetpan 1.9.4
+			    loops for ever on "AUTH X<TAB>") */
 	/* per operation: net_begin */
 	struct timespec deadline; /* CLOCK_MONOTONIC */
 	uint64_t response_max;	  /* bytes read in this operation */
