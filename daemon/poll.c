@@ -32,6 +32,13 @@
 #define FETCH_BYTES (8 * 1024 * 1024)
 /* Messages fetched in one group, however small. */
 #define FETCH_GROUP_MAX 256
+/*
+ * Passes in which a message the server lists is not handed over before
+ * it is recorded as failed (table fetch_failure) and passed by; and how
+ * many such messages one batch notes.
+ */
+#define FETCH_ATTEMPTS 3
+#define MISSING_MAX 16
 
 /*
  * For the crash tests: PLEDGED_FAULT names a point of the batch where the
@@ -213,6 +220,10 @@ struct batch {
 	const uint32_t *want;
 	size_t n_want;
 	bool got[FETCH_GROUP_MAX];
+	/* UIDs not handed over, noted after the batch's rollback. */
+	uint32_t missing[MISSING_MAX];
+	const char *missing_why[MISSING_MAX];
+	size_t n_missing;
 };
 
 static int
@@ -291,6 +302,50 @@ fetch_size(const struct engine *e, uint32_t size)
 	return size == IMAP_SIZE_UNKNOWN ? e->pp.max_message_bytes : size;
 }
 
+static void
+batch_missing(struct batch *b, uint32_t uid, const char *why)
+{
+	if (b->n_missing < MISSING_MAX) {
+		b->missing[b->n_missing] = uid;
+		b->missing_why[b->n_missing++] = why;
+	}
+}
+
+/*
+ * After a batch was rolled back: count a failed pass for each message
+ * the server did not hand over, and after FETCH_ATTEMPTS passes mark it
+ * failed, so that the next pass goes on past it (named in the log and in
+ * fetch_failure, never silently).
+ */
+static int
+note_missing(struct batch *b)
+{
+	struct engine *e = b->e;
+	int n = 0;
+
+	for (size_t i = 0; i < b->n_missing; i++) {
+		uint32_t uid = b->missing[i];
+		bool failed = false;
+
+		if (store_fetch_attempts(e->store, b->mailbox, b->uidvalidity,
+			uid, &n, &failed) != STORE_OK ||
+		    store_fetch_failure(e->store, b->mailbox, b->uidvalidity,
+			uid, b->missing_why[i], n + 1 >= FETCH_ATTEMPTS,
+			&n) != STORE_OK)
+			return EX_IOERR;
+		if (n >= FETCH_ATTEMPTS)
+			log_warnx("poll: %s: UID %u %s in %d passes: recorded "
+				  "as failed (table fetch_failure); the next "
+				  "pass goes on past it",
+			    b->mailbox, uid, b->missing_why[i], n);
+		else
+			log_info("poll: %s: UID %u: pass %d of %d without it",
+			    b->mailbox, uid, n, FETCH_ATTEMPTS);
+	}
+	b->n_missing = 0;
+	return EX_OK;
+}
+
 /*
  * Fetch and decide one group.  Every UID must be handed over exactly
  * once: one the server leaves out (or sends twice instead of another) is
@@ -309,6 +364,15 @@ fetch_group(struct imap_conn *c, struct batch *b, const uint32_t *uids,
 	b->n_want = k;
 	memset(b->got, 0, sizeof b->got);
 	st = imap_fetch(c, uids, sizes, k, on_message, b);
+	/*
+	 * The protocol or a cap broken: a message alone is to blame; in a
+	 * group, each is a suspect, fetched alone next time.
+	 */
+	if (st == IMAP_PROTOCOL && b->rc == EX_OK)
+		for (size_t j = 0; j < k; j++)
+			batch_missing(b, uids[j],
+			    k == 1 ? "broke the protocol or a size cap"
+				   : "came in a group that broke the protocol");
 	if (st != IMAP_OK && b->rc == EX_OK)
 		b->rc = imap_status_exit(st);
 	for (size_t j = 0; j < k && b->rc == EX_OK; j++) {
@@ -327,6 +391,7 @@ fetch_group(struct imap_conn *c, struct batch *b, const uint32_t *uids,
 			log_warnx("poll: %s: UID %u: the server does not hand "
 				  "it over; the batch will be tried again",
 			    b->mailbox, uids[j]);
+			batch_missing(b, uids[j], "not handed over");
 			b->rc = EX_TEMPFAIL;
 		}
 		b->want = uids;
@@ -352,13 +417,16 @@ batch_decide(
 {
 	struct engine *e = b->e;
 	uint32_t *small = NULL, *sizes = NULL, *small_sizes = NULL;
-	size_t n_small = 0, vanished = 0;
+	size_t n_small = 0, vanished = 0, gave_up = 0;
+	bool *alone = NULL;
 	enum imap_status st;
 
 	small = calloc(n, sizeof *small);
 	sizes = calloc(n, sizeof *sizes);
 	small_sizes = calloc(n, sizeof *small_sizes);
-	if (small == NULL || sizes == NULL || small_sizes == NULL) {
+	alone = calloc(n, sizeof *alone);
+	if (small == NULL || sizes == NULL || small_sizes == NULL ||
+	    alone == NULL) {
 		b->rc = EX_OSERR;
 		goto out;
 	}
@@ -367,7 +435,18 @@ batch_decide(
 		goto out;
 	}
 	for (size_t i = 0; i < n && b->rc == EX_OK; i++) {
-		if (sizes[i] == IMAP_SIZE_GONE) {
+		bool failed = false;
+		int attempts = 0;
+
+		if (!e->dry_run &&
+		    store_fetch_attempts(e->store, b->mailbox, b->uidvalidity,
+			uids[i], &attempts, &failed) != STORE_OK) {
+			b->rc = EX_IOERR;
+			break;
+		}
+		if (failed) {
+			gave_up++; /* recorded in fetch_failure */
+		} else if (sizes[i] == IMAP_SIZE_GONE) {
 			vanished++; /* expunged by someone since the search */
 		} else if (sizes[i] != IMAP_SIZE_UNKNOWN &&
 		    sizes[i] > e->pp.max_message_bytes) {
@@ -379,6 +458,8 @@ batch_decide(
 				time(NULL), &d),
 			    &d);
 		} else {
+			/* A suspect from an earlier pass comes alone. */
+			alone[n_small] = attempts > 0;
 			small_sizes[n_small] = sizes[i];
 			small[n_small++] = uids[i];
 		}
@@ -387,7 +468,8 @@ batch_decide(
 	 * bodies of a group are in memory together. */
 	for (size_t i = 0, k; b->rc == EX_OK && i < n_small; i += k) {
 		size_t bytes = fetch_size(e, small_sizes[i]);
-		for (k = 1; i + k < n_small && k < FETCH_GROUP_MAX &&
+		for (k = 1; !alone[i] && i + k < n_small && !alone[i + k] &&
+		     k < FETCH_GROUP_MAX &&
 		     bytes + fetch_size(e, small_sizes[i + k]) <= FETCH_BYTES;
 		     k++)
 			bytes += fetch_size(e, small_sizes[i + k]);
@@ -396,10 +478,15 @@ batch_decide(
 	if (vanished > 0)
 		log_info("poll: %s: %zu messages vanished before the fetch",
 		    b->mailbox, vanished);
+	if (gave_up > 0)
+		log_warnx("poll: %s: %zu messages passed by: the server never "
+			  "handed them over (see table fetch_failure)",
+		    b->mailbox, gave_up);
 out:
 	free(small);
 	free(sizes);
 	free(small_sizes);
+	free(alone);
 	return b->rc;
 }
 
@@ -416,8 +503,11 @@ run_batch(struct imap_conn *c, const struct config *cfg, struct batch *b,
 		return batch_decide(c, b, uids, n);
 	if (store_begin(e->store) != STORE_OK)
 		return EX_TEMPFAIL;
+	b->n_missing = 0;
 	if ((rc = batch_decide(c, b, uids, n)) != EX_OK) {
 		store_rollback(e->store);
+		if (note_missing(b) != EX_OK)
+			return EX_IOERR;
 		return rc;
 	}
 	fault_point("before-commit");
