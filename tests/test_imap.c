@@ -576,124 +576,11 @@ test_plaintext_close_mid_literal(void **state)
 
 /* ---- hostile servers (issue: bytes, skipped mail, refusals) ---- */
 
-/* What a scripted IMAP server does wrong. */
-enum hostile {
-	H_ENDLESS_GREETING, /* "* OK " and never a line end */
-	H_ENDLESS_LINE,	    /* SELECT: one line without end */
-	H_ENDLESS_UNTAGGED, /* SELECT: untagged responses for ever */
-	H_HUGE_LITERAL,	    /* size 10, then BODY[] {4294967295} */
-	H_DUPLICATE_UID,    /* FETCH 1:2 answered with UID 1 twice */
-	H_BOGUS_UID,	    /* SEARCH answers 4000000000 (UIDNEXT 3) */
-	H_NO_SIZE,	    /* FETCH answered without RFC822.SIZE */
-	H_STORE_NO,	    /* STORE answered NO (read-only) */
-	H_IDLE_NO,	    /* IDLE answered NO */
-};
-
-/* Bytes a flood may send: far beyond any cap, bounded for the test. */
-#define FLOOD_MAX ((uint64_t)512 * 1024 * 1024)
-
-static void
-hostile_imap(int fd, void *arg)
-{
-	enum hostile h = *(enum hostile *)arg;
-	char line[1024], tag[32], out[2048];
-	size_t len;
-
-	if (h == H_ENDLESS_GREETING) {
-		(void)tu_peer_send(fd, "* OK ");
-		(void)tu_peer_flood(fd, "xxxxxxxx", FLOOD_MAX);
-		return;
-	}
-	(void)tu_peer_send(fd, "* OK [CAPABILITY IMAP4rev1 IDLE] hostile\r\n");
-	while (tu_peer_line(fd, line, sizeof(line)) > 0) {
-		len = strcspn(line, " ");
-		if (len == 0 || len >= sizeof(tag))
-			return;
-		memcpy(tag, line, len);
-		tag[len] = '\0';
-		out[0] = '\0';
-		if (strstr(line, " LOGIN ") != NULL) {
-			snprintf(out, sizeof(out), "%s OK in\r\n", tag);
-		} else if (strstr(line, " CAPABILITY") != NULL) {
-			snprintf(out, sizeof(out),
-			    "* CAPABILITY IMAP4rev1 IDLE\r\n%s OK c\r\n", tag);
-		} else if (strstr(line, " SELECT ") != NULL) {
-			if (h == H_ENDLESS_LINE) {
-				(void)tu_peer_send(fd, "* OK [ALERT] ");
-				(void)tu_peer_flood(fd, "yyyyyyyy", FLOOD_MAX);
-				return;
-			}
-			if (h == H_ENDLESS_UNTAGGED) {
-				(void)tu_peer_flood(
-				    fd, "* OK still here\r\n", FLOOD_MAX);
-				return;
-			}
-			snprintf(out, sizeof(out),
-			    "* 2 EXISTS\r\n* OK [UIDVALIDITY 7] v\r\n"
-			    "* OK [UIDNEXT 3] n\r\n%s OK [READ-WRITE] s\r\n",
-			    tag);
-		} else if (strstr(line, " SEARCH ") != NULL) {
-			snprintf(out, sizeof(out),
-			    "* SEARCH 1 2%s\r\n%s OK s\r\n",
-			    h == H_BOGUS_UID ? " 4000000000" : "", tag);
-		} else if (strstr(line, " FETCH ") != NULL &&
-		    strstr(line, "BODY.PEEK[]") == NULL) {
-			if (h == H_NO_SIZE)
-				snprintf(out, sizeof(out),
-				    "* 1 FETCH (UID 1)\r\n"
-				    "* 2 FETCH (UID 2 RFC822.SIZE 10)\r\n"
-				    "%s OK f\r\n",
-				    tag);
-			else
-				snprintf(out, sizeof(out),
-				    "* 1 FETCH (UID 1 RFC822.SIZE 10)\r\n"
-				    "* 2 FETCH (UID 2 RFC822.SIZE 10)\r\n"
-				    "%s OK f\r\n",
-				    tag);
-		} else if (strstr(line, " FETCH ") != NULL) {
-			if (h == H_HUGE_LITERAL) {
-				(void)tu_peer_send(fd,
-				    "* 1 FETCH (UID 1 "
-				    "BODY[] {4294967295}\r\n");
-				(void)tu_peer_flood(fd, "zzzzzzzz", FLOOD_MAX);
-				return;
-			}
-			snprintf(out, sizeof(out),
-			    "* 1 FETCH (UID 1 BODY[] {10}\r\nSubject: 1)\r\n"
-			    "* %d FETCH (UID %d BODY[] {10}\r\nSubject: %d)\r\n"
-			    "%s OK f\r\n",
-			    h == H_DUPLICATE_UID ? 1 : 2,
-			    h == H_DUPLICATE_UID ? 1 : 2,
-			    h == H_DUPLICATE_UID ? 1 : 2, tag);
-		} else if (strstr(line, " STORE ") != NULL) {
-			snprintf(out, sizeof(out), "%s %s\r\n", tag,
-			    h == H_STORE_NO ? "NO [READ-ONLY] no" : "OK s");
-		} else if (strstr(line, " IDLE") != NULL) {
-			if (h == H_IDLE_NO) {
-				snprintf(
-				    out, sizeof(out), "%s NO no idle\r\n", tag);
-			} else {
-				(void)tu_peer_send(fd, "+ idling\r\n");
-				if (tu_peer_line(fd, line, sizeof(line)) < 0)
-					return;
-				snprintf(out, sizeof(out), "%s OK i\r\n", tag);
-			}
-		} else if (strstr(line, " LOGOUT") != NULL) {
-			(void)tu_peer_send(fd, "* BYE b\r\n");
-			snprintf(out, sizeof(out), "%s OK o\r\n", tag);
-		} else {
-			snprintf(out, sizeof(out), "%s BAD what\r\n", tag);
-		}
-		if (tu_peer_send(fd, out) == -1)
-			return;
-	}
-}
-
 static struct tu_peer peer = {.events = -1};
-static enum hostile peer_mode;
+static enum tu_hostile peer_mode;
 
 static struct imap_conn *
-hostile_connect(enum hostile h, enum imap_status *st)
+hostile_connect(enum tu_hostile h, enum imap_status *st)
 {
 	struct imap_params p = {
 	    .host = "127.0.0.1",
@@ -705,7 +592,7 @@ hostile_connect(enum hostile h, enum imap_status *st)
 	struct imap_conn *c = NULL;
 
 	peer_mode = h;
-	tu_peer_start(&peer, hostile_imap, &peer_mode);
+	tu_peer_start(&peer, tu_hostile_imap, &peer_mode);
 	p.port = peer.port;
 	*st = imap_connect(&p, &c);
 	return c;
@@ -718,7 +605,7 @@ hostile_connect(enum hostile h, enum imap_status *st)
 static int
 flood_client(void *arg)
 {
-	enum hostile h = *(enum hostile *)arg;
+	enum tu_hostile h = *(enum tu_hostile *)arg;
 	enum imap_status st;
 	struct imap_conn *c = hostile_connect(h, &st);
 	struct collected col = {0};
@@ -746,12 +633,12 @@ out:
 static void
 test_hostile_floods(void **state)
 {
-	static const enum hostile cases[] = {H_ENDLESS_GREETING, H_ENDLESS_LINE,
-	    H_ENDLESS_UNTAGGED, H_HUGE_LITERAL};
+	static const enum tu_hostile cases[] = {TU_H_ENDLESS_GREETING,
+	    TU_H_ENDLESS_LINE, TU_H_ENDLESS_UNTAGGED, TU_H_HUGE_LITERAL};
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		enum hostile h = cases[i];
+		enum tu_hostile h = cases[i];
 		long rss;
 		double secs;
 		int rc = tu_measure(flood_client, &h, &rss, &secs);
@@ -770,7 +657,7 @@ static void
 test_hostile_duplicate_uid(void **state)
 {
 	enum imap_status st;
-	struct imap_conn *c = hostile_connect(H_DUPLICATE_UID, &st);
+	struct imap_conn *c = hostile_connect(TU_H_DUPLICATE_UID, &st);
 	struct collected col = {0};
 	uint32_t v, next, uids[2] = {1, 2}, sizes[2];
 
@@ -791,7 +678,7 @@ static void
 test_hostile_bogus_uid(void **state)
 {
 	enum imap_status st;
-	struct imap_conn *c = hostile_connect(H_BOGUS_UID, &st);
+	struct imap_conn *c = hostile_connect(TU_H_BOGUS_UID, &st);
 	uint32_t v, next, *uids = NULL;
 	size_t n;
 
@@ -813,7 +700,7 @@ static void
 test_hostile_no_size(void **state)
 {
 	enum imap_status st;
-	struct imap_conn *c = hostile_connect(H_NO_SIZE, &st);
+	struct imap_conn *c = hostile_connect(TU_H_NO_SIZE, &st);
 	uint32_t v, next, uids[3] = {1, 2, 3}, sizes[3];
 
 	(void)state;
@@ -821,7 +708,7 @@ test_hostile_no_size(void **state)
 	assert_int_equal(imap_select(c, "INBOX", &v, &next), IMAP_OK);
 	assert_int_equal(imap_fetch_sizes(c, uids, 3, sizes), IMAP_OK);
 	assert_int_equal(sizes[0], IMAP_SIZE_UNKNOWN);
-	assert_int_equal(sizes[1], 10);
+	assert_int_equal(sizes[1], tu_hostile_msg(2, (char[128]){0}, 128));
 	assert_int_equal(sizes[2], IMAP_SIZE_GONE);
 	imap_close(c);
 	tu_peer_stop(&peer);
@@ -834,7 +721,7 @@ test_hostile_no_size(void **state)
 static void
 test_hostile_refusals(void **state)
 {
-	static const enum hostile cases[] = {H_STORE_NO, H_IDLE_NO};
+	static const enum tu_hostile cases[] = {TU_H_STORE_NO, TU_H_IDLE_NO};
 
 	(void)state;
 	for (size_t i = 0; i < 2; i++) {
@@ -846,7 +733,7 @@ test_hostile_refusals(void **state)
 
 		assert_int_equal(st, IMAP_OK);
 		assert_int_equal(imap_select(c, "INBOX", &v, &next), IMAP_OK);
-		if (cases[i] == H_STORE_NO)
+		if (cases[i] == TU_H_STORE_NO)
 			assert_int_equal(
 			    imap_add_keyword(c, &uid, 1, "$P"), IMAP_REFUSED);
 		else

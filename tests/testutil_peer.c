@@ -4,6 +4,7 @@
  * each connection is served by a child of the peer, so a script may
  * simply block or exit.
  */
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -13,6 +14,7 @@
 #include <netinet/in.h>
 
 #include <errno.h>
+#include <stdio.h>
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
@@ -22,9 +24,18 @@
 #include "testutil.h"
 #include "testutil_peer.h"
 
+static int peer_events = -1;
+
+void
+tu_peer_event(char c)
+{
+	(void)!write(peer_events, &c, 1);
+}
+
 static void
 serve(int lfd, int events, tu_peer_fn *fn, void *arg)
 {
+	peer_events = events;
 	signal(SIGCHLD, SIG_IGN); /* connection children reap themselves */
 	signal(SIGPIPE, SIG_IGN);
 	for (;;) {
@@ -38,6 +49,8 @@ serve(int lfd, int events, tu_peer_fn *fn, void *arg)
 		}
 		(void)!write(events, "c", 1);
 		if ((pid = fork()) == 0) {
+			/* Never outlive the peer, whatever happens to it. */
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
 			close(lfd);
 			fn(fd, arg);
 			close(fd);
@@ -67,6 +80,7 @@ tu_peer_start(struct tu_peer *p, tu_peer_fn *fn, void *arg)
 	p->pid = fork();
 	assert_true(p->pid != -1);
 	if (p->pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL); /* nor the test */
 		close(ev[0]);
 		serve(lfd, ev[1], fn, arg);
 	}
@@ -89,14 +103,24 @@ tu_peer_stop(struct tu_peer *p)
 }
 
 int
-tu_peer_wait_conn(struct tu_peer *p, int secs)
+tu_peer_wait_event(struct tu_peer *p, int secs)
 {
 	struct pollfd pfd = {.fd = p->events, .events = POLLIN};
 	char c;
 
 	if (poll(&pfd, 1, secs * 1000) != 1 || read(p->events, &c, 1) != 1)
 		return -1;
-	return 0;
+	return (unsigned char)c;
+}
+
+int
+tu_peer_wait_conn(struct tu_peer *p, int secs)
+{
+	int c;
+
+	while ((c = tu_peer_wait_event(p, secs)) != -1 && c != 'c')
+		;
+	return c == 'c' ? 0 : -1;
 }
 
 int
@@ -171,4 +195,128 @@ tu_measure(int (*fn)(void *), void *arg, long *maxrss_kib, double *secs)
 	*secs = (double)(t1.tv_sec - t0.tv_sec) +
 	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* Bytes a flood may send: far beyond any cap, bounded for the test. */
+#define FLOOD_MAX ((uint64_t)512 * 1024 * 1024)
+
+size_t
+tu_hostile_msg(int n, char *buf, size_t len)
+{
+	snprintf(buf, len,
+	    "From: a%d@artists.example\r\nSubject: I pledge\r\n\r\n"
+	    "I pledge\r\n",
+	    n);
+	return strlen(buf);
+}
+
+void
+tu_hostile_imap(int fd, void *arg)
+{
+	char m1[128], m2[128];
+	enum tu_hostile h = *(enum tu_hostile *)arg;
+	char line[1024], tag[32], out[2048];
+	size_t len;
+
+	if (h == TU_H_ENDLESS_GREETING) {
+		(void)tu_peer_send(fd, "* OK ");
+		(void)tu_peer_flood(fd, "xxxxxxxx", FLOOD_MAX);
+		return;
+	}
+	(void)tu_peer_send(fd, "* OK [CAPABILITY IMAP4rev1 IDLE] hostile\r\n");
+	while (tu_peer_line(fd, line, sizeof(line)) > 0) {
+		len = strcspn(line, " ");
+		if (len == 0 || len >= sizeof(tag))
+			return;
+		memcpy(tag, line, len);
+		tag[len] = '\0';
+		out[0] = '\0';
+		if (strstr(line, " LOGIN ") != NULL) {
+			tu_peer_event('l');
+			snprintf(out, sizeof(out), "%s OK in\r\n", tag);
+		} else if (strstr(line, " CAPABILITY") != NULL) {
+			snprintf(out, sizeof(out),
+			    "* CAPABILITY IMAP4rev1 IDLE\r\n%s OK c\r\n", tag);
+		} else if (strstr(line, " SELECT ") != NULL) {
+			tu_peer_event('e');
+			if (h == TU_H_ENDLESS_LINE) {
+				(void)tu_peer_send(fd, "* OK [ALERT] ");
+				(void)tu_peer_flood(fd, "yyyyyyyy", FLOOD_MAX);
+				return;
+			}
+			if (h == TU_H_ENDLESS_UNTAGGED) {
+				(void)tu_peer_flood(
+				    fd, "* OK still here\r\n", FLOOD_MAX);
+				return;
+			}
+			snprintf(out, sizeof(out),
+			    "* 2 EXISTS\r\n* OK [UIDVALIDITY 7] v\r\n"
+			    "* OK [UIDNEXT 3] n\r\n%s OK [READ-WRITE] s\r\n",
+			    tag);
+		} else if (strstr(line, " SEARCH ") != NULL) {
+			tu_peer_event('s');
+			snprintf(out, sizeof(out),
+			    "* SEARCH 1 2%s\r\n%s OK s\r\n",
+			    h == TU_H_BOGUS_UID ? " 4000000000" : "", tag);
+		} else if (strstr(line, " FETCH ") != NULL &&
+		    strstr(line, "BODY.PEEK[]") == NULL) {
+			if (h == TU_H_NO_SIZE)
+				snprintf(out, sizeof(out),
+				    "* 1 FETCH (UID 1)\r\n"
+				    "* 2 FETCH (UID 2 RFC822.SIZE %zu)\r\n"
+				    "%s OK f\r\n",
+				    tu_hostile_msg(2, m2, sizeof(m2)), tag);
+			else
+				snprintf(out, sizeof(out),
+				    "* 1 FETCH (UID 1 RFC822.SIZE %zu)\r\n"
+				    "* 2 FETCH (UID 2 RFC822.SIZE %zu)\r\n"
+				    "%s OK f\r\n",
+				    tu_hostile_msg(1, m1, sizeof(m1)),
+				    tu_hostile_msg(2, m2, sizeof(m2)), tag);
+		} else if (strstr(line, " FETCH ") != NULL) {
+			if (h == TU_H_HUGE_LITERAL) {
+				(void)tu_peer_send(fd,
+				    "* 1 FETCH (UID 1 "
+				    "BODY[] {4294967295}\r\n");
+				(void)tu_peer_flood(fd, "zzzzzzzz", FLOOD_MAX);
+				return;
+			}
+			int second = h == TU_H_DUPLICATE_UID ? 1 : 2;
+
+			(void)tu_hostile_msg(1, m1, sizeof(m1));
+			(void)tu_hostile_msg(second, m2, sizeof(m2));
+			snprintf(out, sizeof(out),
+			    "* 1 FETCH (UID 1 BODY[] {%zu}\r\n%s)\r\n"
+			    "* %d FETCH (UID %d BODY[] {%zu}\r\n%s)\r\n"
+			    "%s OK f\r\n",
+			    strlen(m1), m1, second, second, strlen(m2), m2,
+			    tag);
+		} else if (strstr(line, " STORE ") != NULL) {
+			tu_peer_event('S');
+			snprintf(out, sizeof(out), "%s %s\r\n", tag,
+			    h == TU_H_STORE_NO ? "NO [READ-ONLY] no" : "OK s");
+		} else if (strstr(line, " IDLE") != NULL) {
+			tu_peer_event('i');
+			if (h == TU_H_IDLE_BYE) {
+				(void)tu_peer_send(fd, "* BYE bye\r\n");
+				return;
+			}
+			if (h == TU_H_IDLE_NO) {
+				snprintf(
+				    out, sizeof(out), "%s NO no idle\r\n", tag);
+			} else {
+				(void)tu_peer_send(fd, "+ idling\r\n");
+				if (tu_peer_line(fd, line, sizeof(line)) < 0)
+					return;
+				snprintf(out, sizeof(out), "%s OK i\r\n", tag);
+			}
+		} else if (strstr(line, " LOGOUT") != NULL) {
+			(void)tu_peer_send(fd, "* BYE b\r\n");
+			snprintf(out, sizeof(out), "%s OK o\r\n", tag);
+		} else {
+			snprintf(out, sizeof(out), "%s BAD what\r\n", tag);
+		}
+		if (tu_peer_send(fd, out) == -1)
+			return;
+	}
 }
