@@ -113,7 +113,7 @@ run_case(enum hostile h, int timeout, double max_secs)
 	print_message(
 	    "case %d: status %d, peak RSS %ld KiB, %.2f s\n", h, rc, rss, secs);
 	assert_int_equal(rc, SMTP_TEMPFAIL);
-	assert_true(rss < 48 * 1024);
+	assert_true(rss < tu_baseline_rss() + 40 * 1024);
 	assert_true(secs < max_secs);
 }
 

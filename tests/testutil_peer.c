@@ -320,3 +320,20 @@ tu_hostile_imap(int fd, void *arg)
 			return;
 	}
 }
+
+static int
+idle_child(void *arg)
+{
+	(void)arg;
+	return 0;
+}
+
+long
+tu_baseline_rss(void)
+{
+	long rss;
+	double secs;
+
+	(void)tu_measure(idle_child, NULL, &rss, &secs);
+	return rss;
+}

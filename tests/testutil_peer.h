@@ -51,6 +51,11 @@ uint64_t tu_peer_flood(int fd, const char *unit, uint64_t max);
  * seconds.
  */
 int tu_measure(int (*fn)(void *), void *arg, long *maxrss_kib, double *secs);
+/*
+ * The peak memory in KiB of a child that does nothing (what it inherits,
+ * and a sanitizer's own), to measure against.
+ */
+long tu_baseline_rss(void);
 
 /* What a scripted IMAP server does wrong. */
 enum tu_hostile {
