@@ -23,8 +23,9 @@
 
 struct fixture {
 	char *dir, *conf, *db;
-	struct tu_peer peer;
+	struct tu_peer peer, smtp;
 	enum tu_hostile mode;
+	int smtp_port; /* non-zero: auto_confirm through this server */
 };
 
 static struct fixture fx;
@@ -33,7 +34,7 @@ static struct fixture fx;
 static void
 setup_for(enum tu_hostile mode, const char *extra)
 {
-	char *argv[5], *out = NULL, *pub, *text, *path;
+	char *argv[5], *out = NULL, *pub, *text, *path, *smtp;
 
 	fx.dir = tu_mkdtemp("poll");
 	fx.mode = mode;
@@ -53,13 +54,20 @@ setup_for(enum tu_hostile mode, const char *extra)
 	path = tu_asprintf("%s/pw", fx.dir);
 	tu_write_file(path, "secret\n", 7, 0600);
 	fx.db = tu_asprintf("%s/p.db", fx.dir);
+	smtp = fx.smtp_port == 0
+	    ? tu_asprintf("%s", "")
+	    : tu_asprintf("secret_key_file = %s/k.key\nauto_confirm = yes\n"
+			  "[smtp]\nhost = 127.0.0.1\nport = %d\ntls = none\n"
+			  "from = Campaign <c@example.org>\ntimeout = 1\n",
+		  fx.dir, fx.smtp_port);
 	text = tu_asprintf("[imap]\nhost = 127.0.0.1\nport = %d\ntls = none\n"
 			   "user = campaign\npassword_file = %s\ntimeout = 5\n"
-			   "%s\n[store]\ndatabase = %s\n[tokens]\n"
-			   "campaign = c\npublic_keys = %s\n"
+			   "%s\n[store]\ndatabase = %s\n"
 			   "[daemon]\nlock_file = %s/lock\nlog = stderr\n"
-			   "poll_interval = 1\n",
-	    fx.peer.port, path, extra, fx.db, pub, fx.dir);
+			   "poll_interval = 1\n[tokens]\n"
+			   "campaign = c\npublic_keys = %s\n%s",
+	    fx.peer.port, path, extra, fx.db, fx.dir, pub, smtp);
+	free(smtp);
 	free(path);
 	fx.conf = tu_asprintf("%s/p.conf", fx.dir);
 	tu_write_file(fx.conf, text, strlen(text), 0600);
@@ -72,12 +80,14 @@ teardown(void **state)
 {
 	(void)state;
 	tu_peer_stop(&fx.peer);
+	if (fx.smtp_port != 0)
+		tu_peer_stop(&fx.smtp);
 	tu_rmtree(fx.dir);
 	free(fx.dir);
 	free(fx.conf);
 	free(fx.db);
 	memset(&fx, 0, sizeof fx);
-	fx.peer.events = -1;
+	fx.peer.events = fx.smtp.events = -1;
 	return 0;
 }
 
@@ -191,6 +201,41 @@ test_store_refused(void **state)
 	assert_sql("SELECT count(*) FROM audit WHERE server_pending = 1", "2");
 }
 
+/* An SMTP server that accepts and never says a word. */
+static void
+silent_smtp(int fd, void *arg)
+{
+	char line[512];
+
+	(void)arg;
+	while (tu_peer_line(fd, line, sizeof line) > 0)
+		;
+}
+
+/*
+ * Failure 6: with auto_confirm, a dead SMTP server costs the pass one
+ * timeout (1 s here), not one per pledge, and never libetpan's 300 s.
+ */
+static void
+test_auto_confirm_dead_smtp(void **state)
+{
+	struct timespec t0, t1;
+	double secs;
+
+	(void)state;
+	tu_peer_start(&fx.smtp, silent_smtp, NULL);
+	fx.smtp_port = fx.smtp.port;
+	setup_for(TU_H_NORMAL, "");
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(once(), EX_OK);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	secs = (double)(t1.tv_sec - t0.tv_sec) +
+	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	print_message("pass with a dead SMTP server: %.2f s\n", secs);
+	assert_sql("SELECT count(*) FROM audit WHERE outcome = 'pledge'", "2");
+	assert_true(secs < 4);
+}
+
 static volatile sig_atomic_t stop, reload;
 
 static void
@@ -301,11 +346,12 @@ main(void)
 	    cmocka_unit_test_teardown(test_no_size, teardown),
 	    cmocka_unit_test_teardown(test_duplicate_uid, teardown),
 	    cmocka_unit_test_teardown(test_store_refused, teardown),
+	    cmocka_unit_test_teardown(test_auto_confirm_dead_smtp, teardown),
 	    cmocka_unit_test_teardown(test_idle_refused, teardown),
 	    cmocka_unit_test_teardown(test_idle_bye_backoff, teardown),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
-	fx.peer.events = -1;
+	fx.peer.events = fx.smtp.events = -1;
 	return cmocka_run_group_tests_name("poll", tests, NULL, NULL);
 }
