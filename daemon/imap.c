@@ -1,51 +1,26 @@
 /*
  * imap: the session.  See imap.h.
  *
- * Connection.  We make the TCP connection ourselves rather than through
- * libetpan: it lets us check the descriptor (libetpan waits with select(),
- * which aborts on descriptors >= 1024), check that a plaintext peer is
- * really a loopback address, and bound the connect by the timeout.  The
- * socket is then handed to libetpan's TLS or plain stream.  SNI is set in
- * the TLS callback (libetpan 1.9.4 sends none by itself).
- *
- * Trust.  libetpan verifies nothing; the tls module checks the chain the
- * stream received, right after the handshake and before the greeting is
- * even read, so no credential can reach an unverified peer.
- *
- * Stream guard.  Every stream gets a thin mailstream_low driver of ours
- * between libetpan's parser and the real (TLS or socket) driver:
- *  - a read of 0 bytes (end of file) becomes an error.  libetpan's
- *    literal loop (mailimap_literal_parse_progress) only stops on -1, so a
- *    plaintext server closing mid-literal would spin at 100% CPU forever;
- *  - each read and write gets the time left before the operation's
- *    deadline as the real driver's wait, and fails once it has passed.
- *    libetpan's own timeout is per read, so a server trickling a byte per
- *    interval could otherwise hold a fetch for ever.
- * Each public operation sets the deadline (imap_op_begin) from the
- * timeout and its size.  No signals, no threads: the bound lives in the
- * one place every byte goes through.
+ * Connection, trust and the stream guard live in the net module, shared
+ * with smtp: the TCP connection made by us (loopback check for plaintext,
+ * descriptors below 1024, a bounded connect), SNI for names only, the
+ * certificate chain checked before the greeting is even read, and a guard
+ * between libetpan's parser and the real stream that keeps each public
+ * operation within its deadline and its byte caps (imap_op_begin sets
+ * them from the timeout and the operation's size).  A server that sends
+ * an endless greeting, line or list of untagged responses, or announces a
+ * literal larger than the message it described, meets a clear error long
+ * before it can make us allocate much.
  */
-#include <sys/socket.h>
-#include <sys/types.h>
-
-#include <arpa/inet.h>
-#include <netinet/in.h>
-
-#include <errno.h>
-#include <fcntl.h>
-#include <netdb.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "pledged/log.h"
+#include "pledged/net.h"
 #include "pledged/tls.h"
 #include "imap_p.h"
-
-/* libetpan uses select(): descriptors must stay below FD_SETSIZE. */
-#define IMAP_FD_LIMIT 1024
 
 const char *
 imap_status_str(enum imap_status st)
@@ -67,6 +42,8 @@ imap_status_str(enum imap_status st)
 		return "no such mailbox";
 	case IMAP_ABORTED:
 		return "aborted";
+	case IMAP_REFUSED:
+		return "refused";
 	}
 	return "unknown";
 }
@@ -83,155 +60,16 @@ imap_status_exit(enum imap_status st)
 	case IMAP_AUTH_FAILED:
 		return 77; /* EX_NOPERM */
 	case IMAP_PROTOCOL:
+	case IMAP_REFUSED:
 		/* DESIGN's exit codes have no EX_PROTOCOL: a server that
-		 * breaks the protocol cannot be used, like one that is down. */
+		 * breaks the protocol (or a byte cap) cannot be used, like
+		 * one that is down. */
 	case IMAP_UNAVAILABLE:
 	case IMAP_TLS_FAILED:
 	case IMAP_NO_MAILBOX:
 		break;
 	}
 	return 69; /* EX_UNAVAILABLE */
-}
-
-/* ---- the stream guard ---- */
-
-struct guard {
-	mailstream_low *inner;
-	struct imap_conn *conn;
-};
-
-static long
-remaining_ms(const struct imap_conn *c)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (c->deadline.tv_sec - now.tv_sec) * 1000 +
-	    (c->deadline.tv_nsec - now.tv_nsec) / 1000000;
-}
-
-/* Give the real driver the smaller of the timeout and the time left. */
-static bool
-guard_arm(struct guard *g)
-{
-	long left = remaining_ms(g->conn), secs;
-
-	if (left <= 0)
-		return false;
-	secs = (left + 999) / 1000;
-	if (secs > g->conn->timeout)
-		secs = g->conn->timeout;
-	mailstream_low_set_timeout(g->inner, (time_t)secs);
-	return true;
-}
-
-static ssize_t
-guard_read(mailstream_low *s, void *buf, size_t count)
-{
-	struct guard *g = s->data;
-	ssize_t r;
-
-	if (!guard_arm(g))
-		return -1;
-	r = mailstream_low_read(g->inner, buf, count);
-	/* End of file: an error, or libetpan's literal loop spins. */
-	if (r == 0 && count > 0)
-		return -1;
-	return r;
-}
-
-static ssize_t
-guard_write(mailstream_low *s, const void *buf, size_t count)
-{
-	struct guard *g = s->data;
-
-	if (!guard_arm(g))
-		return -1;
-	return mailstream_low_write(g->inner, buf, count);
-}
-
-static int
-guard_close(mailstream_low *s)
-{
-	struct guard *g = s->data;
-
-	return mailstream_low_close(g->inner);
-}
-
-static int
-guard_get_fd(mailstream_low *s)
-{
-	struct guard *g = s->data;
-
-	return mailstream_low_get_fd(g->inner);
-}
-
-static void
-guard_free(mailstream_low *s)
-{
-	struct guard *g = s->data;
-
-	mailstream_low_free(g->inner);
-	free(g);
-	free(s);
-}
-
-static void
-guard_cancel(mailstream_low *s)
-{
-	struct guard *g = s->data;
-
-	mailstream_low_cancel(g->inner);
-}
-
-static struct mailstream_cancel *
-guard_get_cancel(mailstream_low *s)
-{
-	struct guard *g = s->data;
-
-	return mailstream_low_get_cancel(g->inner);
-}
-
-static carray *
-guard_get_certificate_chain(mailstream_low *s)
-{
-	struct guard *g = s->data;
-
-	return mailstream_low_get_certificate_chain(g->inner);
-}
-
-static mailstream_low_driver guard_driver = {
-    .mailstream_read = guard_read,
-    .mailstream_write = guard_write,
-    .mailstream_close = guard_close,
-    .mailstream_get_fd = guard_get_fd,
-    .mailstream_free = guard_free,
-    .mailstream_cancel = guard_cancel,
-    .mailstream_get_cancel = guard_get_cancel,
-    .mailstream_get_certificate_chain = guard_get_certificate_chain,
-    /* IDLE: we poll the descriptor ourselves (imap_idle.c). */
-    .mailstream_setup_idle = NULL,
-    .mailstream_unsetup_idle = NULL,
-    .mailstream_interrupt_idle = NULL,
-};
-
-/* Put the guard between 'stream' and its current driver. */
-static bool
-guard_install(mailstream *stream, struct imap_conn *c)
-{
-	struct guard *g;
-	mailstream_low *low;
-
-	if ((g = calloc(1, sizeof(*g))) == NULL)
-		return false;
-	g->inner = mailstream_get_low(stream);
-	g->conn = c;
-	if ((low = mailstream_low_new(g, &guard_driver)) == NULL) {
-		free(g);
-		return false;
-	}
-	mailstream_set_low(stream, low);
-	return true;
 }
 
 /* ---- operations, results ---- */
@@ -243,9 +81,18 @@ imap_op_begin(struct imap_conn *c, const char *what, long seconds)
 		log_warnx("imap: %s: connection already lost", what);
 		return false;
 	}
-	clock_gettime(CLOCK_MONOTONIC, &c->deadline);
-	c->deadline.tv_sec += seconds;
+	net_begin(&c->budget, seconds, IMAP_RESPONSE_MAX, IMAP_LITERAL_MAX);
+	c->budget.line_max = IMAP_LINE_MAX;
 	return true;
+}
+
+void
+imap_op_caps(struct imap_conn *c, uint64_t response_max, uint64_t literal_max,
+    size_t line_max)
+{
+	c->budget.response_max = response_max;
+	c->budget.literal_max = literal_max;
+	c->budget.line_max = line_max;
 }
 
 /* The server's last response text, made printable and short for a log. */
@@ -275,8 +122,24 @@ imap_result(
 		return IMAP_OK;
 	case MAILIMAP_ERROR_STREAM:
 		c->dead = true;
-		log_warnx("imap: %s: connection lost or timed out", what);
-		return IMAP_TEMPFAIL;
+		switch (c->budget.fail) {
+		case NET_FAIL_LINE:
+		case NET_FAIL_RESPONSE:
+		case NET_FAIL_LITERAL:
+			/* The server broke a cap: not a network hiccup. */
+			log_warnx("imap: %s: the server sent %s; connection "
+				  "closed",
+			    what, net_fail_str(c->budget.fail));
+			return IMAP_PROTOCOL;
+		case NET_FAIL_NONE:
+			log_warnx(
+			    "imap: %s: connection lost or timed out", what);
+			return IMAP_TEMPFAIL;
+		default:
+			log_warnx(
+			    "imap: %s: %s", what, net_fail_str(c->budget.fail));
+			return IMAP_TEMPFAIL;
+		}
 	case MAILIMAP_ERROR_MEMORY:
 		c->dead = true; /* the parser's state is unknown */
 		log_warnx("imap: %s: out of memory", what);
@@ -319,171 +182,6 @@ imap_uid_set(const uint32_t *uids, size_t n)
 }
 
 /* ---- connecting ---- */
-
-static bool
-is_loopback(const struct sockaddr *sa)
-{
-	if (sa->sa_family == AF_INET) {
-		const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
-
-		return (ntohl(in->sin_addr.s_addr) >> 24) == 127;
-	}
-	if (sa->sa_family == AF_INET6) {
-		const struct sockaddr_in6 *in6 =
-		    (const struct sockaddr_in6 *)sa;
-
-		return IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr);
-	}
-	return false;
-}
-
-static bool
-is_ip_literal(const char *host)
-{
-	unsigned char buf[sizeof(struct in6_addr)];
-
-	return inet_pton(AF_INET, host, buf) == 1 ||
-	    inet_pton(AF_INET6, host, buf) == 1;
-}
-
-/* Non-blocking connect bounded by 'timeout' seconds; fd or -1. */
-static int
-connect_one(const struct addrinfo *ai, int timeout, int *err)
-{
-	struct pollfd pfd;
-	socklen_t len = sizeof(*err);
-	int fd, flags, on = 1;
-
-	fd = socket(
-	    ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
-	if (fd == -1) {
-		*err = errno;
-		return -1;
-	}
-	if (fd >= IMAP_FD_LIMIT) {
-		close(fd);
-		*err = EMFILE;
-		return -1;
-	}
-	flags = fcntl(fd, F_GETFL);
-	if (flags == -1 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) == -1)
-		goto fail;
-	if (connect(fd, ai->ai_addr, ai->ai_addrlen) == -1) {
-		int r;
-
-		if (errno != EINPROGRESS)
-			goto fail;
-		pfd.fd = fd;
-		pfd.events = POLLOUT;
-		do
-			r = poll(&pfd, 1, timeout * 1000);
-		while (r == -1 && errno == EINTR);
-		if (r == 0)
-			errno = ETIMEDOUT;
-		if (r <= 0)
-			goto fail;
-		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, err, &len) == -1)
-			goto fail;
-		if (*err != 0) {
-			close(fd);
-			return -1;
-		}
-	}
-	if (fcntl(fd, F_SETFL, flags) == -1)
-		goto fail;
-	/* IDLE can sit quiet for many minutes: notice a vanished peer. */
-	(void)setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof(on));
-	return fd;
-fail:
-	*err = errno;
-	close(fd);
-	return -1;
-}
-
-static enum imap_status
-tcp_connect(const struct imap_params *p, int *fdp)
-{
-	struct addrinfo hints, *res = NULL, *ai;
-	char port[16];
-	int r, fd = -1, err = 0;
-	bool skipped = false;
-
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	snprintf(port, sizeof(port), "%d", p->port);
-	if ((r = getaddrinfo(p->host, port, &hints, &res)) != 0) {
-		log_warnx("imap: %s: %s", p->host, gai_strerror(r));
-		return r == EAI_AGAIN ? IMAP_TEMPFAIL : IMAP_UNAVAILABLE;
-	}
-	for (ai = res; ai != NULL && fd == -1; ai = ai->ai_next) {
-		/* Plaintext only ever goes to this machine. */
-		if (p->tls == IMAP_TLS_NONE && !is_loopback(ai->ai_addr)) {
-			skipped = true;
-			continue;
-		}
-		fd = connect_one(ai, p->timeout, &err);
-	}
-	freeaddrinfo(res);
-	if (fd == -1 && skipped && err == 0) {
-		log_warnx("imap: %s: plaintext IMAP refused to a host that "
-			  "is not loopback",
-		    p->host);
-		return IMAP_TLS_FAILED;
-	}
-	if (fd == -1) {
-		log_warnx("imap: connect %s port %d: %s", p->host, p->port,
-		    strerror(err));
-		return err == ETIMEDOUT ? IMAP_TEMPFAIL : IMAP_UNAVAILABLE;
-	}
-	*fdp = fd;
-	return IMAP_OK;
-}
-
-static void
-sni_callback(struct mailstream_ssl_context *ctx, void *data)
-{
-	const char *host = data;
-
-	/* RFC 6066: no SNI for address literals. */
-	if (!is_ip_literal(host))
-		(void)mailstream_ssl_set_server_name(
-		    ctx, (char *)(uintptr_t)host);
-}
-
-/* Check the chain the stream received against ca_file and host. */
-static enum imap_status
-verify_peer(mailstream *stream, const struct imap_params *p)
-{
-	carray *chain;
-	struct tls_cert certs[16];
-	char reason[256];
-	unsigned int i, n;
-	enum tls_status st;
-
-	if ((chain = mailstream_get_certificate_chain(stream)) == NULL) {
-		log_warnx("imap: %s: no certificate from the server", p->host);
-		return IMAP_TLS_FAILED;
-	}
-	n = carray_count(chain);
-	if (n > sizeof(certs) / sizeof(certs[0]))
-		n = sizeof(certs) / sizeof(certs[0]); /* the rest: unused */
-	for (i = 0; i < n; i++) {
-		MMAPString *der = carray_get(chain, i);
-
-		certs[i].der = (const unsigned char *)der->str;
-		certs[i].len = der->len;
-	}
-	st = tls_verify_chain(
-	    certs, n, p->host, p->ca_file, reason, sizeof(reason));
-	mailstream_certificate_chain_free(chain);
-	if (st != TLS_OK) {
-		log_warnx(
-		    "imap: %s: certificate not accepted: %s", p->host, reason);
-		return IMAP_TLS_FAILED;
-	}
-	return IMAP_OK;
-}
 
 /* CAPABILITY again: libetpan keeps the answer for mailimap_has_*(). */
 static enum imap_status
@@ -540,41 +238,48 @@ imap_connect(const struct imap_params *p, struct imap_conn **connp)
 		return IMAP_TEMPFAIL;
 	}
 	c->timeout = p->timeout;
+	c->max_message = p->max_message_bytes > 0 ? p->max_message_bytes
+						  : IMAP_MESSAGE_MAX_DEFAULT;
+	c->budget.timeout = p->timeout;
+	c->budget.line_max = IMAP_LINE_MAX;
+	c->budget.literals = true;
 	/* Connect, handshake, greeting, STARTTLS, LOGIN: one budget. */
-	clock_gettime(CLOCK_MONOTONIC, &c->deadline);
-	c->deadline.tv_sec += 4L * p->timeout;
+	net_begin(
+	    &c->budget, 4L * p->timeout, IMAP_RESPONSE_MAX, IMAP_LITERAL_MAX);
 
-	if ((st = tcp_connect(p, &fd)) != IMAP_OK)
+	switch (net_connect("imap", p->host, p->port, p->tls == IMAP_TLS_NONE,
+	    p->timeout, &fd)) {
+	case NET_OK:
+		break;
+	case NET_TEMPFAIL:
+		st = IMAP_TEMPFAIL;
 		goto out;
-	if (p->tls == IMAP_TLS_IMPLICIT) {
-		stream = mailstream_ssl_open_with_callback_timeout(
-		    fd, p->timeout, sni_callback, (void *)(uintptr_t)p->host);
-		if (stream == NULL) {
-			/*
-			 * A stalled or overloaded server fails here too, so
-			 * this is worth a retry; a server that cannot speak
-			 * our TLS at all shows up in the log.
-			 */
-			log_warnx("imap: %s: TLS handshake failed", p->host);
-			imap_port_hint(p);
-			st = IMAP_TEMPFAIL;
-			goto out;
-		}
-		fd = -1; /* the stream owns it */
-		if ((st = verify_peer(stream, p)) != IMAP_OK)
-			goto out;
-	} else {
-		stream = mailstream_socket_open_timeout(fd, p->timeout);
-		if (stream == NULL) {
-			log_warnx(
-			    "imap: %s: cannot set up the stream", p->host);
-			st = IMAP_TEMPFAIL;
-			goto out;
-		}
-		fd = -1;
+	case NET_INSECURE:
+		st = IMAP_TLS_FAILED;
+		goto out;
+	default:
+		st = IMAP_UNAVAILABLE;
+		goto out;
 	}
-	if (!guard_install(stream, c)) {
-		log_warnx("imap: out of memory");
+	stream = net_stream_open(
+	    "imap", fd, p->tls == IMAP_TLS_IMPLICIT, p->host, p->timeout);
+	fd = -1; /* the stream owns it, or it is closed */
+	if (stream == NULL) {
+		/* A stalled server fails here too, so it is worth a retry;
+		 * a wrong TLS mode for the port is named in the log. */
+		if (p->tls == IMAP_TLS_IMPLICIT)
+			imap_port_hint(p);
+		st = IMAP_TEMPFAIL;
+		goto out;
+	}
+	if (p->tls == IMAP_TLS_IMPLICIT &&
+	    net_verify("imap", stream, p->host, p->ca_file, NULL, 0) !=
+		NET_OK) {
+		st = IMAP_TLS_FAILED;
+		goto out;
+	}
+	if (!net_guard_install(stream, &c->budget)) {
+		log_warnx("imap: %s: cannot guard the stream", p->host);
 		st = IMAP_TEMPFAIL;
 		goto out;
 	}
@@ -605,17 +310,20 @@ imap_connect(const struct imap_params *p, struct imap_conn **connp)
 	if (p->tls == IMAP_TLS_STARTTLS) {
 		/* The guard goes away with the plain low stream; re-added. */
 		r = mailimap_socket_starttls_with_callback(
-		    c->imap, sni_callback, (void *)(uintptr_t)p->host);
+		    c->imap, net_sni_callback, (void *)(uintptr_t)p->host);
 		if (r != MAILIMAP_NO_ERROR) {
 			/* Never fall back to plaintext. */
 			(void)imap_result(c, r, "STARTTLS", IMAP_TLS_FAILED);
 			st = IMAP_TLS_FAILED;
 			goto out;
 		}
-		if ((st = verify_peer(c->imap->imap_stream, p)) != IMAP_OK)
+		if (net_verify("imap", c->imap->imap_stream, p->host,
+			p->ca_file, NULL, 0) != NET_OK) {
+			st = IMAP_TLS_FAILED;
 			goto out;
-		if (!guard_install(c->imap->imap_stream, c)) {
-			log_warnx("imap: out of memory");
+		}
+		if (!net_guard_install(c->imap->imap_stream, &c->budget)) {
+			log_warnx("imap: %s: cannot guard the stream", p->host);
 			st = IMAP_TEMPFAIL;
 			goto out;
 		}

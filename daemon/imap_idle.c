@@ -15,6 +15,26 @@
 #include "pledged/log.h"
 #include "imap_p.h"
 
+/*
+ * libetpan reports a tagged NO or BAD to IDLE as a parse error (it found
+ * no continuation); the line it parsed tells the two apart.
+ */
+static bool
+idle_refused(const struct imap_conn *c)
+{
+	const MMAPString *line = c->imap->imap_stream_buffer;
+	const char *sp;
+
+	if (line == NULL || line->str == NULL || line->len == 0 ||
+	    line->str[0] == '*' || line->str[0] == '+')
+		return false;
+	if ((sp = memchr(line->str, ' ', line->len)) == NULL)
+		return false;
+	sp++;
+	return strncmp(sp, "NO ", 3) == 0 || strncmp(sp, "BAD ", 4) == 0 ||
+	    strncmp(sp, "NO\r", 3) == 0 || strncmp(sp, "BAD\r", 4) == 0;
+}
+
 bool
 imap_has_idle(struct imap_conn *c)
 {
@@ -35,8 +55,12 @@ imap_idle_wait(struct imap_conn *c, int seconds, bool *activity)
 	/* The wait itself, plus the timeouts for IDLE and DONE. */
 	if (!imap_op_begin(c, "idle", (long)seconds + 2L * c->timeout))
 		return IMAP_TEMPFAIL;
-	if (imap_result(c, mailimap_idle(c->imap), "idle", IMAP_TEMPFAIL) !=
-	    IMAP_OK) {
+	r = mailimap_idle(c->imap);
+	if (r == MAILIMAP_ERROR_PARSE && idle_refused(c)) {
+		log_warnx("imap: idle: refused by the server");
+		return IMAP_REFUSED; /* the session itself is fine */
+	}
+	if (imap_result(c, r, "idle", IMAP_TEMPFAIL) != IMAP_OK) {
 		c->dead = true;
 		return IMAP_TEMPFAIL;
 	}

@@ -57,26 +57,31 @@ cmp_uid(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-enum imap_status
-imap_search_above(
-    struct imap_conn *c, uint32_t last_uid, uint32_t **uids, size_t *n)
+/*
+ * UID SEARCH UID lo:hi (hi 0: "*"), appending to out[*count] the UIDs
+ * above 'last' and below 'uidnext' (when known) that fall in the range
+ * asked for; anything else the server says is counted in *bogus.
+ */
+static enum imap_status
+search_range(struct imap_conn *c, uint32_t lo, uint32_t hi, uint32_t last,
+    uint32_t uidnext, uint32_t **out, size_t *count, size_t *cap, size_t *bogus)
 {
 	struct mailimap_search_key *key = NULL;
 	struct mailimap_set *set = NULL;
 	clist *result = NULL;
 	clistiter *it;
-	uint32_t *out = NULL;
-	size_t count = 0;
 	enum imap_status st = IMAP_TEMPFAIL;
+	uint64_t bytes;
 
-	*uids = NULL;
-	*n = 0;
-	if (last_uid == UINT32_MAX)
-		return IMAP_OK; /* nothing can be above */
 	if (!imap_op_begin(c, "search", op_budget(c)))
 		return IMAP_TEMPFAIL;
-	/* last+1:* — "*" is 0 in libetpan. */
-	if ((set = mailimap_set_new_interval(last_uid + 1, 0)) == NULL ||
+	/* One line of at most 11 bytes per UID of the range. */
+	bytes = hi != 0 ? (uint64_t)(hi - lo + 1) * 11 + 65536
+			: IMAP_SEARCH_OPEN_MAX;
+	if (bytes < IMAP_LINE_MAX)
+		bytes = IMAP_LINE_MAX;
+	imap_op_caps(c, bytes + IMAP_RESPONSE_MAX, IMAP_LITERAL_MAX, bytes);
+	if ((set = mailimap_set_new_interval(lo, hi)) == NULL ||
 	    (key = mailimap_search_key_new_uid(set)) == NULL) {
 		log_warnx("imap: search: out of memory");
 		goto out;
@@ -86,30 +91,35 @@ imap_search_above(
 	    "search", IMAP_PROTOCOL);
 	if (st != IMAP_OK)
 		goto out;
-	if (clist_count(result) > 0 &&
-	    (out = calloc((size_t)clist_count(result), sizeof(*out))) == NULL) {
-		log_warn("imap: search");
-		st = IMAP_TEMPFAIL;
-		goto out;
-	}
 	for (it = clist_begin(result); it != NULL; it = clist_next(it)) {
 		uint32_t uid = *(uint32_t *)clist_content(it);
 
-		/* N:* always matches the highest UID, even below N. */
-		if (uid > last_uid)
-			out[count++] = uid;
+		/*
+		 * N:* always matches the highest UID, even below N; a UID at
+		 * or above UIDNEXT does not exist yet, and taken as the high
+		 * mark it would hide every message below it for ever.
+		 */
+		if (uid <= last || uid < lo || (hi != 0 && uid > hi) ||
+		    (uidnext != 0 && uid >= uidnext)) {
+			if (uid > last)
+				(*bogus)++;
+			continue;
+		}
+		if (*count == *cap) {
+			size_t ncap = *cap ? *cap * 2 : 64;
+			uint32_t *p = realloc(*out, ncap * sizeof(*p));
+
+			if (p == NULL) {
+				log_warn("imap: search");
+				st = IMAP_TEMPFAIL;
+				goto out;
+			}
+			*out = p;
+			*cap = ncap;
+		}
+		(*out)[(*count)++] = uid;
 	}
-	if (count > 1)
-		qsort(out, count, sizeof(*out), cmp_uid);
-	if (count == 0) {
-		free(out);
-		out = NULL;
-	}
-	*uids = out;
-	*n = count;
-	out = NULL;
 out:
-	free(out);
 	if (result != NULL)
 		mailimap_search_result_free(result);
 	if (key != NULL)
@@ -117,6 +127,61 @@ out:
 	if (set != NULL)
 		mailimap_set_free(set);
 	return st;
+}
+
+enum imap_status
+imap_search_above(struct imap_conn *c, uint32_t last_uid, uint32_t uidnext,
+    uint32_t **uids, size_t *n)
+{
+	uint32_t *out = NULL, lo, hi;
+	size_t count = 0, cap = 0, bogus = 0, i, j, windows = 0;
+	enum imap_status st = IMAP_OK;
+
+	*uids = NULL;
+	*n = 0;
+	if (last_uid == UINT32_MAX || (uidnext != 0 && uidnext - 1 <= last_uid))
+		return IMAP_OK; /* nothing can be above */
+	/*
+	 * With UIDNEXT known, ask in windows below it, so that no answer
+	 * can be longer than a window's worth of UIDs; stop at the first
+	 * window with anything in it (the caller comes back for more).  A
+	 * long empty stretch ends with one open search ("lo:*"), so a
+	 * bogus UIDNEXT cannot cost thousands of round trips.
+	 */
+	for (lo = last_uid + 1; st == IMAP_OK; windows++) {
+		hi = 0;
+		if (uidnext != 0 && windows < IMAP_SEARCH_WINDOWS)
+			hi = uidnext - 1 - lo < IMAP_SEARCH_WINDOW
+			    ? uidnext - 1
+			    : lo + IMAP_SEARCH_WINDOW - 1;
+		st = search_range(
+		    c, lo, hi, last_uid, uidnext, &out, &count, &cap, &bogus);
+		if (count > 0 || hi == 0 || hi == uidnext - 1)
+			break;
+		/* hi < uidnext - 1 here, so lo stays in range */
+		lo = hi + 1;
+	}
+	if (bogus > 0)
+		log_warnx("imap: search: ignored %zu UIDs outside the range "
+			  "asked for (UIDNEXT %u)",
+		    bogus, uidnext);
+	if (st != IMAP_OK) {
+		free(out);
+		return st;
+	}
+	if (count > 1)
+		qsort(out, count, sizeof(*out), cmp_uid);
+	/* Each UID once, however often the server said it. */
+	for (i = j = 0; i < count; i++)
+		if (j == 0 || out[j - 1] != out[i])
+			out[j++] = out[i];
+	if (j == 0) {
+		free(out);
+		out = NULL;
+	}
+	*uids = out;
+	*n = j;
+	return IMAP_OK;
 }
 
 enum imap_status
@@ -260,10 +325,18 @@ read_msg_att(const struct mailimap_msg_att *att, struct fetched *f)
 	}
 }
 
-/* UID FETCH of one batch; the caller frees *result. */
+/* The byte caps of a body fetch. */
+struct fetch_caps {
+	uint64_t literal, response;
+};
+
+/*
+ * UID FETCH of one batch, with the bodies when 'body' gives their caps;
+ * the caller frees *result.
+ */
 static enum imap_status
-fetch_batch(struct imap_conn *c, const uint32_t *uids, size_t n, bool body,
-    clist **result)
+fetch_batch(struct imap_conn *c, const uint32_t *uids, size_t n,
+    const struct fetch_caps *body, clist **result)
 {
 	struct mailimap_fetch_type *ft = NULL;
 	struct mailimap_fetch_att *fa;
@@ -275,6 +348,8 @@ fetch_batch(struct imap_conn *c, const uint32_t *uids, size_t n, bool body,
 	*result = NULL;
 	if (!imap_op_begin(c, what, budget))
 		return IMAP_TEMPFAIL;
+	if (body != NULL)
+		imap_op_caps(c, body->response, body->literal, IMAP_LINE_MAX);
 	if ((set = imap_uid_set(uids, n)) == NULL ||
 	    (ft = mailimap_fetch_type_new_fetch_att_list_empty()) == NULL)
 		goto nomem;
@@ -342,7 +417,7 @@ imap_fetch_sizes(
 		clistiter *it;
 		enum imap_status st;
 
-		st = fetch_batch(c, uids + off, k, false, &result);
+		st = fetch_batch(c, uids + off, k, NULL, &result);
 		if (st != IMAP_OK) {
 			if (result != NULL)
 				mailimap_fetch_list_free(result);
@@ -351,57 +426,114 @@ imap_fetch_sizes(
 		for (it = clist_begin(result); it != NULL;
 		     it = clist_next(it)) {
 			struct fetched f;
+			uint32_t size;
 
 			read_msg_att(clist_content(it), &f);
-			if (!f.has_size || f.size == IMAP_SIZE_GONE)
+			if (f.uid == 0)
 				continue;
+			/*
+			 * Answered without a size: the message exists (it
+			 * is not "gone"); the body fetch will tell.  Sizes
+			 * that collide with our markers stay over any cap.
+			 */
+			size = !f.has_size ? IMAP_SIZE_UNKNOWN
+			    : f.size >= IMAP_SIZE_UNKNOWN
+			    ? IMAP_SIZE_UNKNOWN - 1
+			    : f.size;
 			/* Unsolicited or unknown UIDs are ignored. */
 			for (i = off; i < off + k; i++)
-				if (uids[i] == f.uid)
-					sizes[i] = f.size;
+				if (uids[i] == f.uid &&
+				    (sizes[i] == IMAP_SIZE_GONE ||
+					sizes[i] == IMAP_SIZE_UNKNOWN))
+					sizes[i] = size;
 		}
 		mailimap_fetch_list_free(result);
 	}
 	return IMAP_OK;
 }
 
-static bool
-in_batch(const uint32_t *uids, size_t n, uint32_t uid)
+/* Index of 'uid' in uids[0..n-1], or n. */
+static size_t
+batch_index(const uint32_t *uids, size_t n, uint32_t uid)
 {
 	size_t i;
 
 	for (i = 0; i < n; i++)
 		if (uids[i] == uid)
-			return true;
-	return false;
+			break;
+	return i;
+}
+
+/* The largest literal one group may carry, and its whole answer. */
+static void
+group_caps(const struct imap_conn *c, const uint32_t *sizes, size_t n,
+    uint64_t *literal, uint64_t *response)
+{
+	uint64_t lit = 0, sum = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		uint64_t sz = c->max_message;
+
+		if (sizes != NULL && sizes[i] != IMAP_SIZE_UNKNOWN &&
+		    sizes[i] < sz)
+			sz = sizes[i];
+		if (sz > lit)
+			lit = sz;
+		sum += sz;
+	}
+	*literal = lit;
+	/* Each message's FETCH line and flags, and unsolicited news. */
+	*response = sum + (uint64_t)n * 4096 + IMAP_RESPONSE_MAX;
 }
 
 enum imap_status
-imap_fetch(struct imap_conn *c, const uint32_t *uids, size_t n,
-    imap_fetch_cb *cb, void *arg)
+imap_fetch(struct imap_conn *c, const uint32_t *uids, const uint32_t *sizes,
+    size_t n, imap_fetch_cb *cb, void *arg)
 {
 	size_t off;
 
 	for (off = 0; off < n; off += IMAP_BODY_BATCH) {
 		size_t k =
 		    n - off < IMAP_BODY_BATCH ? n - off : IMAP_BODY_BATCH;
+		bool done[IMAP_BODY_BATCH] = {false};
+		uint64_t literal, response;
 		clist *result = NULL;
 		clistiter *it;
 		enum imap_status st;
 
-		st = fetch_batch(c, uids + off, k, true, &result);
+		group_caps(c, sizes != NULL ? sizes + off : NULL, k, &literal,
+		    &response);
+		st = fetch_batch(c, uids + off, k,
+		    &(struct fetch_caps){literal, response}, &result);
 		for (it = st == IMAP_OK ? clist_begin(result) : NULL;
 		     it != NULL; it = clist_next(it)) {
 			struct fetched f;
+			size_t i;
 
 			read_msg_att(clist_content(it), &f);
 			/*
 			 * A FETCH without a body is a flag change someone
 			 * else made (unsolicited); one for a UID we did not
-			 * ask for is not ours to handle.
+			 * ask for is not ours to handle; a UID said twice
+			 * counts once.
 			 */
-			if (f.body == NULL || !in_batch(uids + off, k, f.uid))
+			if (f.body == NULL ||
+			    (i = batch_index(uids + off, k, f.uid)) == k ||
+			    done[i])
 				continue;
+			if (f.len > c->max_message ||
+			    (sizes != NULL &&
+				sizes[off + i] != IMAP_SIZE_UNKNOWN &&
+				f.len > sizes[off + i])) {
+				log_warnx("imap: fetch: UID %u: %zu bytes "
+					  "where the server announced %u; "
+					  "not used",
+				    f.uid, f.len,
+				    sizes != NULL ? sizes[off + i] : 0);
+				continue;
+			}
+			done[i] = true;
 			if (cb(arg, f.uid, f.body, f.len, f.internaldate) !=
 			    0) {
 				st = IMAP_ABORTED;
@@ -438,7 +570,7 @@ store_flag(struct imap_conn *c, struct mailimap_set *set,
 		goto nomem;
 	fl = NULL;
 	st = imap_result(
-	    c, mailimap_uid_store(c->imap, set, sa), what, IMAP_PROTOCOL);
+	    c, mailimap_uid_store(c->imap, set, sa), what, IMAP_REFUSED);
 	mailimap_store_att_flags_free(sa);
 	return st;
 nomem:
@@ -487,14 +619,14 @@ imap_ensure_mailbox(struct imap_conn *c, const char *mailbox)
 
 	/* CREATE on an existing folder is an error: look first. */
 	st = imap_result(c, mailimap_list(c->imap, "", mailbox, &list), "list",
-	    IMAP_PROTOCOL);
+	    IMAP_REFUSED);
 	count = list != NULL ? clist_count(list) : 0;
 	if (list != NULL)
 		mailimap_list_result_free(list);
 	if (st != IMAP_OK || count > 0)
 		return st;
 	return imap_result(
-	    c, mailimap_create(c->imap, mailbox), "create", IMAP_PROTOCOL);
+	    c, mailimap_create(c->imap, mailbox), "create", IMAP_REFUSED);
 }
 
 enum imap_status
@@ -504,7 +636,7 @@ imap_move_by_copy(struct imap_conn *c, struct mailimap_set *set,
 	enum imap_status st;
 
 	st = imap_result(
-	    c, mailimap_uid_copy(c->imap, set, mailbox), "copy", IMAP_PROTOCOL);
+	    c, mailimap_uid_copy(c->imap, set, mailbox), "copy", IMAP_REFUSED);
 	if (st != IMAP_OK)
 		return st;
 	st = store_flag(c, set, mailimap_flag_new_deleted(), "store deleted");
@@ -512,9 +644,9 @@ imap_move_by_copy(struct imap_conn *c, struct mailimap_set *set,
 		return st;
 	if (uidplus)
 		return imap_result(c, mailimap_uid_expunge(c->imap, set),
-		    "uid expunge", IMAP_PROTOCOL);
+		    "uid expunge", IMAP_REFUSED);
 	return imap_result(
-	    c, mailimap_expunge(c->imap), "expunge", IMAP_PROTOCOL);
+	    c, mailimap_expunge(c->imap), "expunge", IMAP_REFUSED);
 }
 
 /*
@@ -531,10 +663,10 @@ server_name(struct imap_conn *c, const char *name, char *out, size_t outlen)
 
 	if (strlen(name) >= outlen) {
 		log_warnx("imap: folder name too long: %s", name);
-		return IMAP_PROTOCOL;
+		return IMAP_REFUSED;
 	}
 	st = imap_result(
-	    c, mailimap_list(c->imap, "", "", &list), "list", IMAP_PROTOCOL);
+	    c, mailimap_list(c->imap, "", "", &list), "list", IMAP_REFUSED);
 	if (st == IMAP_OK && list != NULL && clist_count(list) > 0) {
 		struct mailimap_mailbox_list *mb =
 		    clist_content(clist_begin(list));
@@ -595,7 +727,7 @@ imap_move(
 		if (has_move)
 			st = imap_result(c,
 			    mailimap_uid_move(c->imap, set, mailbox), "move",
-			    IMAP_PROTOCOL);
+			    IMAP_REFUSED);
 		else
 			st = imap_move_by_copy(c, set, mailbox, has_uidplus);
 		mailimap_set_free(set);

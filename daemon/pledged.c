@@ -22,6 +22,7 @@
 #include "pledged/poll.h"
 #include "pledged/privs.h"
 #include "pledged/log.h"
+#include "pledged/net.h"
 #include "pledged/request.h"
 #include "pledged/tls.h"
 #include "pledged/token.h"
@@ -199,6 +200,8 @@ install_signals(void)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	/* A stopping process does not wait on an SMTP server. */
+	net_set_stop(&stop_requested);
 }
 
 static int

@@ -33,6 +33,15 @@
 #define KEYWORD "$Pledged"
 /* Message bodies held in memory at once, beyond the one in hand. */
 #define FETCH_BYTES (8 * 1024 * 1024)
+/* Messages fetched in one group, however small. */
+#define FETCH_GROUP_MAX 256
+/*
+ * Passes in which a message the server lists is not handed over before
+ * it is recorded as failed (table fetch_failure) and passed by; and how
+ * many such messages one batch notes.
+ */
+#define FETCH_ATTEMPTS 3
+#define MISSING_MAX 16
 
 /* UIDs waiting for their server action, split by destination. */
 struct actions {
@@ -70,8 +79,40 @@ actions_free(struct actions *a)
 }
 
 /*
+ * When the server last refused a flag or a move (read-only access, no
+ * custom keywords, no such folder): the marks stay, and the refused
+ * action is tried again only after REFUSED_RETRY seconds, so a server
+ * that will never allow it costs one refusal an hour, not one a pass.
+ */
+#define REFUSED_RETRY 3600
+static time_t refused_at;
+
+static void
+note_refusal(const struct config *cfg, size_t n)
+{
+	static bool said;
+	const char *what =
+	    cfg->imap.after == CONFIG_AFTER_MOVE ? "move" : "flag";
+
+	/* Once per process at warning level: the cause is lasting. */
+	if (!said)
+		log_warnx("poll: %s: the server refused to %s %zu messages; "
+			  "they stay marked pending in the audit log, new "
+			  "mail is read all the same (check the account's "
+			  "rights, or set after = keep)",
+		    cfg->imap.mailbox, what, n);
+	else
+		log_debug("poll: %s: %s refused again for %zu messages",
+		    cfg->imap.mailbox, what, n);
+	said = true;
+	refused_at = time(NULL);
+}
+
+/*
  * The server side, strictly after the COMMIT: flag or move, then clear
- * the pending marks.  Review mail goes to the review folder first.
+ * the pending marks.  Review mail goes to the review folder first.  A
+ * refusal leaves the marks and is not an error: the decisions are
+ * recorded, and the UID mark keeps the messages from being read again.
  */
 static int
 actions_run(struct imap_conn *c, struct engine *e, const struct config *cfg,
@@ -103,6 +144,10 @@ actions_run(struct imap_conn *c, struct engine *e, const struct config *cfg,
 			    c, a->done, a->n_done, cfg->imap.processed_mailbox);
 		break;
 	}
+	if (st == IMAP_REFUSED) {
+		note_refusal(cfg, a->n_done + a->n_review);
+		return EX_OK;
+	}
 	if (st != IMAP_OK)
 		return imap_status_exit(st);
 	if (store_pending_clear(e->store, mailbox, uidvalidity, a->done,
@@ -129,6 +174,8 @@ finish_pending(struct imap_conn *c, struct engine *e, const struct config *cfg,
 	struct actions a = {0};
 	int rc;
 
+	if (refused_at != 0 && time(NULL) - refused_at < REFUSED_RETRY)
+		return EX_OK;
 	if (store_pending_foreach(e->store, cfg->imap.mailbox, uidvalidity,
 		pending_cb, &a) != STORE_OK) {
 		actions_free(&a);
@@ -156,6 +203,14 @@ struct batch {
 	int rc;
 	size_t counts[OUTCOME_IGNORE + 1];
 	size_t seen;
+	/* The group being fetched, and which of it arrived. */
+	const uint32_t *want;
+	size_t n_want;
+	bool got[FETCH_GROUP_MAX];
+	/* UIDs not handed over, noted after the batch's rollback. */
+	uint32_t missing[MISSING_MAX];
+	const char *missing_why[MISSING_MAX];
+	size_t n_missing;
 };
 
 static int
@@ -219,10 +274,128 @@ on_message(
 
 	if (b->rc != EX_OK)
 		return -1;
+	for (size_t i = 0; i < b->n_want; i++)
+		if (b->want[i] == uid) {
+			if (b->got[i])
+				return 0; /* said twice: decided once */
+			b->got[i] = true;
+		}
 	batch_note(b, uid,
 	    pipeline_process(&b->e->pp, &src, data, len, NULL, time(NULL), &d),
 	    &d);
 	return b->rc == EX_OK ? 0 : -1;
+}
+
+/* The bytes a message may take in memory: its size, else the cap. */
+static size_t
+fetch_size(const struct engine *e, uint32_t size)
+{
+	return size == IMAP_SIZE_UNKNOWN ? e->pp.max_message_bytes : size;
+}
+
+static void
+batch_missing(struct batch *b, uint32_t uid, const char *why)
+{
+	if (b->n_missing < MISSING_MAX) {
+		b->missing[b->n_missing] = uid;
+		b->missing_why[b->n_missing++] = why;
+	}
+}
+
+/*
+ * After a batch was rolled back: count a failed pass for each message
+ * the server did not hand over, and after FETCH_ATTEMPTS passes mark it
+ * failed, so that the next pass goes on past it (named in the log and in
+ * fetch_failure, never silently).
+ */
+static int
+note_missing(struct batch *b)
+{
+	struct engine *e = b->e;
+	int n = 0;
+
+	for (size_t i = 0; i < b->n_missing; i++) {
+		uint32_t uid = b->missing[i];
+		bool failed = false;
+
+		if (store_fetch_attempts(e->store, b->mailbox, b->uidvalidity,
+			uid, &n, &failed) != STORE_OK ||
+		    store_fetch_failure(e->store, b->mailbox, b->uidvalidity,
+			uid, b->missing_why[i], n + 1 >= FETCH_ATTEMPTS,
+			&n) != STORE_OK)
+			return EX_IOERR;
+		if (n >= FETCH_ATTEMPTS)
+			log_warnx("poll: %s: UID %u %s in %d passes: recorded "
+				  "as failed (table fetch_failure); the next "
+				  "pass goes on past it",
+			    b->mailbox, uid, b->missing_why[i], n);
+		else
+			log_info("poll: %s: UID %u: pass %d of %d without it",
+			    b->mailbox, uid, n, FETCH_ATTEMPTS);
+	}
+	b->n_missing = 0;
+	return EX_OK;
+}
+
+/*
+ * Fetch and decide one group.  Every UID must be handed over exactly
+ * once: one the server leaves out (or sends twice instead of another) is
+ * asked for again on its own; a UID that still does not come stops the
+ * batch (rolled back, tried again next pass), named in the log, so that
+ * no message is ever passed by.
+ */
+static void
+fetch_group(struct imap_conn *c, struct batch *b, const uint32_t *uids,
+    const uint32_t *sizes, size_t k)
+{
+	enum imap_status st;
+	size_t before = b->decided, got;
+
+	b->want = uids;
+	b->n_want = k;
+	memset(b->got, 0, sizeof b->got);
+	st = imap_fetch(c, uids, sizes, k, on_message, b);
+	/*
+	 * The protocol or a cap broken: a message alone is to blame; in a
+	 * group, each is a suspect, fetched alone next time.
+	 */
+	if (st == IMAP_PROTOCOL && b->rc == EX_OK)
+		for (size_t j = 0; j < k; j++)
+			batch_missing(b, uids[j],
+			    k == 1 ? "broke the protocol or a size cap"
+				   : "came in a group that broke the protocol");
+	if (st != IMAP_OK && b->rc == EX_OK)
+		b->rc = imap_status_exit(st);
+	for (size_t j = 0; j < k && b->rc == EX_OK; j++) {
+		if (b->got[j])
+			continue;
+		log_warnx("poll: %s: UID %u missing from the server's answer; "
+			  "asking again",
+		    b->mailbox, uids[j]);
+		b->want = uids + j;
+		b->n_want = 1;
+		b->got[0] = false;
+		st = imap_fetch(c, uids + j, sizes + j, 1, on_message, b);
+		if (st != IMAP_OK && b->rc == EX_OK)
+			b->rc = imap_status_exit(st);
+		if (b->rc == EX_OK && !b->got[0]) {
+			log_warnx("poll: %s: UID %u: the server does not hand "
+				  "it over; the batch will be tried again",
+			    b->mailbox, uids[j]);
+			batch_missing(b, uids[j], "not handed over");
+			b->rc = EX_TEMPFAIL;
+		}
+		b->want = uids;
+		b->n_want = k;
+		b->got[j] = true;
+	}
+	got = b->decided - before;
+	if (b->rc == EX_OK && got != k) {
+		/* Cannot happen: each UID is decided once. */
+		log_warnx("poll: %s: %zu decisions for %zu messages",
+		    b->mailbox, got, k);
+		b->rc = EX_SOFTWARE;
+	}
 }
 
 /*
@@ -235,13 +408,16 @@ batch_decide(
 {
 	struct engine *e = b->e;
 	uint32_t *small = NULL, *sizes = NULL, *small_sizes = NULL;
-	size_t n_small = 0, vanished = 0;
+	size_t n_small = 0, vanished = 0, gave_up = 0;
+	bool *alone = NULL;
 	enum imap_status st;
 
 	small = calloc(n, sizeof *small);
 	sizes = calloc(n, sizeof *sizes);
 	small_sizes = calloc(n, sizeof *small_sizes);
-	if (small == NULL || sizes == NULL || small_sizes == NULL) {
+	alone = calloc(n, sizeof *alone);
+	if (small == NULL || sizes == NULL || small_sizes == NULL ||
+	    alone == NULL) {
 		b->rc = EX_OSERR;
 		goto out;
 	}
@@ -250,9 +426,21 @@ batch_decide(
 		goto out;
 	}
 	for (size_t i = 0; i < n && b->rc == EX_OK; i++) {
-		if (sizes[i] == IMAP_SIZE_GONE) {
+		bool failed = false;
+		int attempts = 0;
+
+		if (!e->dry_run &&
+		    store_fetch_attempts(e->store, b->mailbox, b->uidvalidity,
+			uids[i], &attempts, &failed) != STORE_OK) {
+			b->rc = EX_IOERR;
+			break;
+		}
+		if (failed) {
+			gave_up++; /* recorded in fetch_failure */
+		} else if (sizes[i] == IMAP_SIZE_GONE) {
 			vanished++; /* expunged by someone since the search */
-		} else if (sizes[i] > e->pp.max_message_bytes) {
+		} else if (sizes[i] != IMAP_SIZE_UNKNOWN &&
+		    sizes[i] > e->pp.max_message_bytes) {
 			struct pipeline_source src = {
 			    b->mailbox, b->uidvalidity, uids[i], 0};
 			struct pipeline_decision d;
@@ -261,6 +449,8 @@ batch_decide(
 				time(NULL), &d),
 			    &d);
 		} else {
+			/* A suspect from an earlier pass comes alone. */
+			alone[n_small] = attempts > 0;
 			small_sizes[n_small] = sizes[i];
 			small[n_small++] = uids[i];
 		}
@@ -268,30 +458,26 @@ batch_decide(
 	/* Fetch in groups of at most FETCH_BYTES (or one message): the
 	 * bodies of a group are in memory together. */
 	for (size_t i = 0, k; b->rc == EX_OK && i < n_small; i += k) {
-		size_t before = b->decided, bytes = small_sizes[i];
-		for (k = 1; i + k < n_small &&
-		     bytes + small_sizes[i + k] <= FETCH_BYTES;
+		size_t bytes = fetch_size(e, small_sizes[i]);
+		for (k = 1; !alone[i] && i + k < n_small && !alone[i + k] &&
+		     k < FETCH_GROUP_MAX &&
+		     bytes + fetch_size(e, small_sizes[i + k]) <= FETCH_BYTES;
 		     k++)
-			bytes += small_sizes[i + k];
-		st = imap_fetch(c, small + i, k, on_message, b);
-		if (st != IMAP_OK && b->rc == EX_OK)
-			b->rc = imap_status_exit(st);
-		/* A message the server would not hand over must not be
-		 * passed by: the batch is tried again next time. */
-		if (b->rc == EX_OK && b->decided - before != k) {
-			log_warnx("poll: %s: the server returned %zu of %zu "
-				  "messages; will retry",
-			    b->mailbox, b->decided - before, k);
-			b->rc = EX_TEMPFAIL;
-		}
+			bytes += fetch_size(e, small_sizes[i + k]);
+		fetch_group(c, b, small + i, small_sizes + i, k);
 	}
 	if (vanished > 0)
 		log_info("poll: %s: %zu messages vanished before the fetch",
 		    b->mailbox, vanished);
+	if (gave_up > 0)
+		log_warnx("poll: %s: %zu messages passed by: the server never "
+			  "handed them over (see table fetch_failure)",
+		    b->mailbox, gave_up);
 out:
 	free(small);
 	free(sizes);
 	free(small_sizes);
+	free(alone);
 	return b->rc;
 }
 
@@ -307,8 +493,11 @@ run_batch(struct imap_conn *c, const struct config *cfg, struct batch *b,
 	/* A dry run too: its store is a private copy in memory. */
 	if (store_begin(e->store) != STORE_OK)
 		return EX_TEMPFAIL;
+	b->n_missing = 0;
 	if ((rc = batch_decide(c, b, uids, n)) != EX_OK) {
 		store_rollback(e->store);
+		if (note_missing(b) != EX_OK)
+			return EX_IOERR;
 		return rc;
 	}
 	fault_point("poll", "before-commit");
@@ -469,7 +658,7 @@ poll_pass(struct imap_conn *c, struct engine *e, const struct config *cfg,
 {
 	const char *mailbox = cfg->imap.mailbox;
 	uint32_t uidvalidity, uidnext, stored_uv = 0, last = 0, *uids = NULL;
-	size_t n = 0, i, done = 0, batch = (size_t)cfg->imap.batch;
+	size_t n = 0, total = 0, done = 0, batch = (size_t)cfg->imap.batch;
 	struct batch b;
 	enum imap_status st;
 	enum store_status ss;
@@ -494,23 +683,38 @@ poll_pass(struct imap_conn *c, struct engine *e, const struct config *cfg,
 	if (!e->dry_run &&
 	    (rc = finish_pending(c, e, cfg, uidvalidity)) != EX_OK)
 		return rc;
-	if ((st = imap_search_above(c, last, &uids, &n)) != IMAP_OK)
-		return imap_status_exit(st);
 	b.e = e;
 	b.mailbox = mailbox;
 	b.uidvalidity = uidvalidity;
-	for (i = 0; i < n && rc == EX_OK; i += batch) {
-		if (stop != NULL && *stop)
+	/*
+	 * The search may answer one window of UIDs below UIDNEXT at a
+	 * time: search again above the last UID until nothing is new.
+	 */
+	while (rc == EX_OK && (stop == NULL || !*stop)) {
+		free(uids);
+		uids = NULL;
+		if ((st = imap_search_above(c, last, uidnext, &uids, &n)) !=
+		    IMAP_OK) {
+			rc = imap_status_exit(st);
 			break;
-		rc = run_batch(
-		    c, cfg, &b, uids + i, n - i < batch ? n - i : batch);
-		if (rc == EX_OK)
-			done += n - i < batch ? n - i : batch;
+		}
+		if (n == 0)
+			break;
+		for (size_t i = 0; i < n && rc == EX_OK; i += batch) {
+			if (stop != NULL && *stop)
+				break;
+			rc = run_batch(c, cfg, &b, uids + i,
+			    n - i < batch ? n - i : batch);
+			if (rc == EX_OK)
+				done += n - i < batch ? n - i : batch;
+		}
+		total += n;
+		last = uids[n - 1];
 	}
 	/* What this pass found on the server and did not get through. */
 	if (e->pass != NULL)
-		e->pass->waiting = (int64_t)(n - done);
-	log_summary(&b, n);
+		e->pass->waiting = (int64_t)(total - done);
+	log_summary(&b, total);
 	actions_free(&b.act);
 	free(b.pledges);
 	free(uids);
@@ -537,6 +741,7 @@ imap_params_from(
 	}
 	p->ca_file = cfg->imap.ca_file;
 	p->user = cfg->imap.user;
+	p->max_message_bytes = cfg->imap.max_message_bytes;
 	p->password = password;
 	p->timeout = cfg->imap.timeout;
 }
@@ -589,15 +794,23 @@ nap(int secs, volatile sig_atomic_t *stop, volatile sig_atomic_t *reload)
  * (stop, reload) ends the wait early.
  */
 #define IDLE_SECONDS (25 * 60)
+#define BACKOFF_MIN 5
 #define BACKOFF_MAX 900
 
-static enum imap_status
-idle(struct imap_conn *c)
+/*
+ * The wait before the next connection: doubled on every trouble in a row
+ * (a failed login or pass, a BYE, IDLE failing), from BACKOFF_MIN up to
+ * BACKOFF_MAX, and drawn at random from its upper half, so that many
+ * daemons dropped together do not come back together.  Providers lock
+ * accounts that log in dozens of times a minute.
+ */
+static int
+backoff_next(int *backoff)
 {
-	bool activity = false;
-
-	log_debug("poll: idling");
-	return imap_idle_wait(c, IDLE_SECONDS, &activity);
+	*backoff = *backoff == 0 ? BACKOFF_MIN : *backoff * 2;
+	if (*backoff > BACKOFF_MAX)
+		*backoff = BACKOFF_MAX;
+	return *backoff / 2 + (int)arc4random_uniform(*backoff / 2 + 1);
 }
 
 int
@@ -606,14 +819,18 @@ poll_daemon(struct engine *e, const struct config *cfg,
 {
 	struct imap_conn *c = NULL;
 	struct pass p;
-	int rc = EX_OK, backoff = 0;
+	int rc = EX_OK, backoff = 0, wait;
+	bool idle_ok = true; /* false after the server refused IDLE */
+	enum imap_status st;
 
 	while (!*stop && !*reload) {
 		pass_begin(&p, e, "daemon");
 		e->pass = &p;
-		if (c == NULL && (rc = poll_connect(cfg, &c)) == EX_OK)
-			rc = poll_pass(c, e, cfg, stop);
-		else if (c != NULL)
+		if (c == NULL) {
+			idle_ok = true;
+			rc = poll_connect(cfg, &c);
+		}
+		if (c != NULL && rc == EX_OK)
 			rc = poll_pass(c, e, cfg, stop);
 		e->pass = NULL;
 		pass_end(&p, rc);
@@ -623,28 +840,44 @@ poll_daemon(struct engine *e, const struct config *cfg,
 		if (rc != EX_OK) {
 			imap_close(c);
 			c = NULL;
-			backoff = backoff == 0 ? 5 : backoff * 2;
-			if (backoff > BACKOFF_MAX)
-				backoff = BACKOFF_MAX;
+			wait = backoff_next(&backoff);
 			log_warnx("poll: %s: trouble (exit code %d), next try "
 				  "in %d s",
-			    cfg->imap.host, rc, backoff);
-			nap(backoff, stop, reload);
+			    cfg->imap.host, rc, wait);
+			nap(wait, stop, reload);
 			continue;
 		}
-		backoff = 0;
 		/* A signal that came during the pass: IDLE would not see it. */
 		if (*stop || *reload)
 			break;
-		if (cfg->daemon.idle && imap_has_idle(c)) {
-			/* Any IDLE trouble: reconnect, then search again. */
-			if (idle(c) != IMAP_OK) {
+		if (cfg->daemon.idle && idle_ok && imap_has_idle(c)) {
+			log_debug("poll: idling");
+			st = imap_idle_wait(c, IDLE_SECONDS, &(bool){false});
+			if (st == IMAP_OK) {
+				backoff = 0; /* a session that worked */
+				continue;
+			}
+			if (st == IMAP_REFUSED) {
+				/* Offered but refused: poll on this session. */
+				log_warnx("poll: %s: IDLE refused; polling "
+					  "every %d s instead",
+				    cfg->imap.host, cfg->daemon.poll_interval);
+				idle_ok = false;
+			} else {
+				/* BYE, a dead connection: reconnect, later. */
 				imap_close(c);
 				c = NULL;
+				wait = backoff_next(&backoff);
+				log_warnx("poll: %s: IDLE failed, reconnecting "
+					  "in %d s",
+				    cfg->imap.host, wait);
+				nap(wait, stop, reload);
+				continue;
 			}
-			continue;
 		}
 		nap(cfg->daemon.poll_interval, stop, reload);
+		if (idle_ok)
+			backoff = 0;
 	}
 	imap_close(c);
 	return *stop || *reload ? EX_OK : rc;

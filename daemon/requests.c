@@ -39,6 +39,12 @@
  * long run opens a fresh connection well before that.
  */
 #define MESSAGES_PER_SESSION 50
+/*
+ * After the SMTP server could not be reached or would not talk, seconds
+ * before the next try: a run with many requests to send (or a daemon
+ * pass with many new pledges) then costs one timeout, not one each.
+ */
+#define SERVER_RETRY 300
 
 struct requests {
 	struct requests_opts o;
@@ -48,6 +54,8 @@ struct requests {
 	struct request_templates *tmpl;
 	struct smtp *smtp;
 	int session_messages; /* submitted on the open connection */
+	time_t down_until;    /* no connection attempt before this */
+	enum requests_status down_status;
 	char envelope_from[256];
 	struct timespec last_submit; /* tv_sec 0: none yet */
 	long fault_kill_after;	     /* 0: off */
@@ -192,18 +200,28 @@ requests_connect(struct requests *rq, char *why, size_t whylen)
 	smtp_close(rq->smtp);
 	rq->smtp = NULL;
 	rq->session_messages = 0;
+	if (time(NULL) < rq->down_until) {
+		set_detail(why, whylen,
+		    "%s: failed moments ago; next try in %lld s",
+		    cfg->smtp.host, (long long)(rq->down_until - time(NULL)));
+		return rq->down_status;
+	}
 	switch (smtp_open(&so, &rq->smtp, why, whylen)) {
 	case SMTP_OK:
 		return REQUESTS_OK;
 	case SMTP_TEMPFAIL:
-		return REQUESTS_DEFERRED;
+		rq->down_status = REQUESTS_DEFERRED;
+		break;
 	case SMTP_UNAVAILABLE:
-		return REQUESTS_UNAVAILABLE;
+		rq->down_status = REQUESTS_UNAVAILABLE;
+		break;
 	case SMTP_AUTH:
 		return REQUESTS_AUTH;
 	default:
 		return REQUESTS_ERR;
 	}
+	rq->down_until = time(NULL) + SERVER_RETRY;
+	return rq->down_status;
 }
 
 /* Write the request to DIR/<jti>.eml: temporary file, fsync, rename. */

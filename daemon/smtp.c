@@ -11,6 +11,13 @@
  * gave (4xx temporary, 5xx permanent) or, where it gave none, by where
  * they happened (connection and TLS: unavailable; a dropped or stalled
  * session: temporary, the session is dead).
+ *
+ * The connection is the net module's, as for IMAP: our own bounded
+ * connect (plaintext only to loopback), SNI for names only, and the
+ * stream guard, so that every operation (the whole opening: connect,
+ * greeting, EHLO, STARTTLS, AUTH; each message; QUIT) has an overall
+ * deadline from [smtp] timeout whatever the TLS mode, every reply line
+ * and every reply a byte cap, and a stop signal ends a wait at once.
  */
 #include <ctype.h>
 #include <stdarg.h>
@@ -22,14 +29,43 @@
 #include <libetpan/libetpan.h>
 
 #include "pledged/log.h"
+#include "pledged/net.h"
 #include "pledged/smtp.h"
 #include "pledged/tls.h"
+
+/*
+ * Byte caps.  RFC 5321 allows reply lines of 512 bytes; a multiline
+ * reply (EHLO) is a few dozen of them.
+ */
+#define SMTP_LINE_MAX 4096
+#define SMTP_RESPONSE_MAX (64 * 1024)
+/* Budget of an operation, in timeouts. */
+#define SMTP_OP_TIMEOUTS 4
 
 struct smtp {
 	mailsmtp *s;
 	char *host;
-	bool dead; /* the stream failed: only closing is left */
+	int timeout;
+	struct net_budget budget; /* deadline and byte caps, net.h */
+	bool dead;		  /* the stream failed: only closing is left */
 };
+
+/* Start an operation of 'timeouts' timeouts, plus one per MiB sent. */
+static void
+op_begin(struct smtp *sm, long timeouts, size_t bytes)
+{
+	net_begin(&sm->budget, (timeouts + (long)(bytes >> 20)) * sm->timeout,
+	    SMTP_RESPONSE_MAX, 0);
+}
+
+/* Why the stream failed, when the guard knows better than libetpan. */
+static const char *
+stream_why(const struct smtp *sm, int r)
+{
+	if (sm->budget.fail != NET_FAIL_NONE)
+		return net_fail_str(sm->budget.fail);
+	return mailsmtp_strerror(r);
+}
 
 static void set_why(char *why, size_t len, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -61,67 +97,6 @@ last_reply(const mailsmtp *s, char *buf, size_t len)
 			buf[n] = ' ';
 	while (n > 0 && buf[n - 1] == ' ')
 		buf[--n] = '\0';
-}
-
-/* SNI: libetpan 1.9.4 does not send it unless told. */
-static void
-tls_callback(struct mailstream_ssl_context *ctx, void *data)
-{
-	const char *host = data;
-
-	if (mailstream_ssl_set_server_name(ctx, (char *)(uintptr_t)host) != 0)
-		log_warnx("smtp: %s: cannot set the TLS server name", host);
-}
-
-/*
- * Verify the chain the server sent for 'host': the one call that decides
- * whether anything else is said on this connection.
- */
-static enum smtp_status
-verify_peer(struct smtp *sm, const char *ca_file, char *why, size_t whylen)
-{
-	carray *chain = mailstream_get_certificate_chain(sm->s->stream);
-	struct tls_cert *certs = NULL;
-	enum smtp_status rc = SMTP_UNAVAILABLE;
-	char reason[256] = "";
-	unsigned n;
-
-	if (chain == NULL || (n = carray_count(chain)) == 0) {
-		set_why(why, whylen, "%s: the server sent no certificate",
-		    sm->host);
-		goto out;
-	}
-	if ((certs = calloc(n, sizeof(*certs))) == NULL) {
-		log_warn("smtp: %s", sm->host);
-		rc = SMTP_ERR;
-		goto out;
-	}
-	for (unsigned i = 0; i < n; i++) {
-		MMAPString *der = carray_get(chain, i);
-		certs[i].der = (const unsigned char *)der->str;
-		certs[i].len = der->len;
-	}
-	switch (tls_verify_chain(
-	    certs, n, sm->host, ca_file, reason, sizeof reason)) {
-	case TLS_OK:
-		rc = SMTP_OK;
-		break;
-	case TLS_REJECTED:
-		set_why(why, whylen, "%s: certificate refused: %s", sm->host,
-		    reason);
-		break;
-	default:
-		set_why(why, whylen, "%s: cannot verify the certificate: %s",
-		    sm->host, reason);
-		break;
-	}
-out:
-	free(certs);
-	if (chain != NULL)
-		mailstream_certificate_chain_free(chain);
-	if (rc != SMTP_OK && rc != SMTP_ERR)
-		log_warnx("smtp: %s", why != NULL ? why : sm->host);
-	return rc;
 }
 
 /* Map a failed command: by reply code, else by where it failed. */
@@ -201,9 +176,10 @@ smtp_open(
 {
 	struct smtp *sm;
 	enum smtp_status rc = SMTP_UNAVAILABLE;
+	mailstream *stream;
 	char reply[256];
 	const char *hint;
-	int r;
+	int r, fd = -1;
 
 	*out = NULL;
 	set_why(why, whylen, "%s", "");
@@ -219,25 +195,63 @@ smtp_open(
 		rc = SMTP_ERR;
 		goto fail;
 	}
-	mailsmtp_set_timeout(sm->s, o->timeout > 0 ? o->timeout : 60);
-
-	if (o->tls == CONFIG_TLS_IMPLICIT)
-		r = mailsmtp_ssl_connect_with_callback(
-		    sm->s, o->host, (uint16_t)o->port, tls_callback, sm->host);
-	else
-		r = mailsmtp_socket_connect(sm->s, o->host, (uint16_t)o->port);
-	if (r != MAILSMTP_NO_ERROR) {
+	sm->timeout = o->timeout > 0 ? o->timeout : 60;
+	mailsmtp_set_timeout(sm->s, sm->timeout);
+	sm->budget.timeout = sm->timeout;
+	sm->budget.line_max = SMTP_LINE_MAX;
+	sm->budget.stoppable = true;
+	sm->budget.untab = true;
+	/* Connect, greeting, EHLO, STARTTLS, AUTH: one budget. */
+	op_begin(sm, SMTP_OP_TIMEOUTS, 0);
+	if (net_stopping()) {
+		set_why(why, whylen, "%s: stopping", o->host);
+		rc = SMTP_TEMPFAIL;
+		goto fail;
+	}
+	switch (net_connect("smtp", o->host, o->port, o->tls == CONFIG_TLS_NONE,
+	    sm->timeout, &fd)) {
+	case NET_OK:
+		break;
+	case NET_TEMPFAIL:
+		rc = SMTP_TEMPFAIL;
+		/* FALLTHROUGH */
+	default:
+		set_why(why, whylen, "%s port %d: cannot connect", o->host,
+		    o->port);
+		goto fail;
+	}
+	stream = net_stream_open(
+	    "smtp", fd, o->tls == CONFIG_TLS_IMPLICIT, o->host, sm->timeout);
+	if (stream == NULL) {
+		set_why(why, whylen, "%s port %d: cannot connect%s", o->host,
+		    o->port, o->tls == CONFIG_TLS_IMPLICIT ? " with TLS" : "");
+		goto fail;
+	}
+	if (o->tls == CONFIG_TLS_IMPLICIT &&
+	    net_verify("smtp", stream, o->host, o->ca_file, why, whylen) !=
+		NET_OK) {
+		mailstream_close(stream);
+		goto fail;
+	}
+	if (!net_guard_install(stream, &sm->budget)) {
+		set_why(why, whylen, "%s: cannot guard the stream", o->host);
+		log_warnx("smtp: %s", why != NULL ? why : o->host);
+		mailstream_close(stream);
+		goto fail;
+	}
+	/* mailsmtp_connect owns the stream, and closes it on failure. */
+	if ((r = mailsmtp_connect(sm->s, stream)) != MAILSMTP_NO_ERROR) {
 		if (sm->s->response_code >= 400) {
 			last_reply(sm->s, reply, sizeof reply);
 			set_why(why, whylen, "%s port %d: greeting: %s",
 			    o->host, o->port, reply);
 			rc = sm->s->response_code < 500 ? SMTP_TEMPFAIL
 							: SMTP_UNAVAILABLE;
-		} else
-			set_why(why, whylen, "%s port %d: cannot connect%s: %s",
-			    o->host, o->port,
-			    o->tls == CONFIG_TLS_IMPLICIT ? " with TLS" : "",
-			    mailsmtp_strerror(r));
+		} else {
+			set_why(why, whylen, "%s port %d: greeting: %s",
+			    o->host, o->port, stream_why(sm, r));
+			rc = SMTP_TEMPFAIL;
+		}
 		log_warnx("smtp: %s", why != NULL ? why : o->host);
 		hint = tls_port_hint(
 		    "smtp", o->tls == CONFIG_TLS_IMPLICIT, o->port, true);
@@ -249,13 +263,10 @@ smtp_open(
 		}
 		goto fail;
 	}
-	if (o->tls == CONFIG_TLS_IMPLICIT &&
-	    (rc = verify_peer(sm, o->ca_file, why, whylen)) != SMTP_OK)
-		goto fail;
 	if ((r = greet(sm)) != MAILSMTP_NO_ERROR) {
 		last_reply(sm->s, reply, sizeof reply);
 		set_why(why, whylen, "%s: EHLO: %s", o->host,
-		    sm->s->response_code ? reply : mailsmtp_strerror(r));
+		    sm->s->response_code ? reply : stream_why(sm, r));
 		log_warnx("smtp: %s", why != NULL ? why : o->host);
 		rc = classify(sm, r, SMTP_UNAVAILABLE);
 		goto fail;
@@ -270,20 +281,31 @@ smtp_open(
 			goto fail;
 		}
 		r = mailsmtp_socket_starttls_with_callback(
-		    sm->s, tls_callback, sm->host);
+		    sm->s, net_sni_callback, sm->host);
 		if (r != MAILSMTP_NO_ERROR) {
 			set_why(why, whylen, "%s: STARTTLS failed: %s", o->host,
-			    mailsmtp_strerror(r));
+			    stream_why(sm, r));
 			log_warnx("smtp: %s", why != NULL ? why : o->host);
 			rc = SMTP_UNAVAILABLE;
 			goto fail;
 		}
-		if ((rc = verify_peer(sm, o->ca_file, why, whylen)) != SMTP_OK)
+		if (net_verify("smtp", sm->s->stream, o->host, o->ca_file, why,
+			whylen) != NET_OK) {
+			rc = SMTP_UNAVAILABLE;
 			goto fail;
+		}
+		/* The guard went away with the plain stream's driver. */
+		if (!net_guard_install(sm->s->stream, &sm->budget)) {
+			set_why(why, whylen, "%s: cannot guard the stream",
+			    o->host);
+			log_warnx("smtp: %s", why != NULL ? why : o->host);
+			rc = SMTP_UNAVAILABLE;
+			goto fail;
+		}
 		/* What was offered before TLS means nothing now. */
 		if ((r = greet(sm)) != MAILSMTP_NO_ERROR) {
 			set_why(why, whylen, "%s: EHLO after STARTTLS: %s",
-			    o->host, mailsmtp_strerror(r));
+			    o->host, stream_why(sm, r));
 			log_warnx("smtp: %s", why != NULL ? why : o->host);
 			rc = classify(sm, r, SMTP_UNAVAILABLE);
 			goto fail;
@@ -316,6 +338,7 @@ smtp_send(struct smtp *sm, const char *mail_from, const char *rcpt,
 			snprintf(reply, replylen, "connection lost");
 		return SMTP_TEMPFAIL;
 	}
+	op_begin(sm, SMTP_OP_TIMEOUTS, len);
 	step = "MAIL FROM";
 	if ((r = mailsmtp_mail(sm->s, mail_from)) != MAILSMTP_NO_ERROR)
 		goto fail;
@@ -332,7 +355,7 @@ smtp_send(struct smtp *sm, const char *mail_from, const char *rcpt,
 fail:
 	rc = classify(sm, r, SMTP_TEMPFAIL);
 	if (sm->dead || sm->s->response_code == 0)
-		snprintf(buf, sizeof buf, "%s: %s", step, mailsmtp_strerror(r));
+		snprintf(buf, sizeof buf, "%s: %s", step, stream_why(sm, r));
 	else
 		last_reply(sm->s, buf, sizeof buf);
 	if (reply != NULL && replylen > 0)
@@ -358,8 +381,10 @@ smtp_close(struct smtp *sm)
 	if (sm == NULL)
 		return;
 	if (sm->s != NULL) {
-		if (!sm->dead && sm->s->stream != NULL)
+		if (!sm->dead && sm->s->stream != NULL) {
+			op_begin(sm, 1, 0);
 			mailsmtp_quit(sm->s);
+		}
 		/* mailsmtp_free closes the stream without waiting. */
 		mailsmtp_free(sm->s);
 	}

@@ -79,6 +79,76 @@ store_mailbox_set(struct store *st, const char *mailbox, uint32_t uidvalidity,
 	return rc;
 }
 
+enum store_status
+store_fetch_attempts(struct store *st, const char *mailbox,
+    uint32_t uidvalidity, uint32_t uid, int *attempts, bool *failed)
+{
+	static const char sql[] = "SELECT attempts, failed FROM fetch_failure"
+				  " WHERE mailbox = ?1 AND uidvalidity = ?2"
+				  " AND uid = ?3";
+	sqlite3_stmt *stmt = NULL;
+	int r;
+
+	*attempts = 0;
+	*failed = false;
+	/* A rare path: prepared when needed, not kept. */
+	if ((r = sqlite3_prepare_v2(st->db, sql, -1, &stmt, NULL)) !=
+		SQLITE_OK ||
+	    (r = sqlite3_bind_text(stmt, 1, mailbox, -1, SQLITE_STATIC)) !=
+		SQLITE_OK ||
+	    (r = sqlite3_bind_int64(stmt, 2, uidvalidity)) != SQLITE_OK ||
+	    (r = sqlite3_bind_int64(stmt, 3, uid)) != SQLITE_OK)
+		goto fail;
+	r = sqlite3_step(stmt);
+	if (r == SQLITE_ROW) {
+		*attempts = sqlite3_column_int(stmt, 0);
+		*failed = sqlite3_column_int(stmt, 1) != 0;
+	} else if (r != SQLITE_DONE)
+		goto fail;
+	sqlite3_finalize(stmt);
+	return STORE_OK;
+fail:
+	sqlite3_finalize(stmt);
+	return store_fail(st, r, "fetch failure");
+}
+
+enum store_status
+store_fetch_failure(struct store *st, const char *mailbox, uint32_t uidvalidity,
+    uint32_t uid, const char *error, bool failed, int *attempts)
+{
+	static const char sql[] =
+	    "INSERT INTO fetch_failure (mailbox, uidvalidity, uid, attempts,"
+	    " failed, error, first_at, last_at)"
+	    " VALUES (?1, ?2, ?3, 1, ?4, ?5, ?6, ?6)"
+	    " ON CONFLICT (mailbox, uidvalidity, uid) DO UPDATE SET"
+	    " attempts = attempts + 1, failed = excluded.failed,"
+	    " error = excluded.error, last_at = excluded.last_at"
+	    " RETURNING attempts";
+	sqlite3_stmt *stmt = NULL;
+	int r;
+
+	if ((r = sqlite3_prepare_v2(st->db, sql, -1, &stmt, NULL)) !=
+		SQLITE_OK ||
+	    (r = sqlite3_bind_text(stmt, 1, mailbox, -1, SQLITE_STATIC)) !=
+		SQLITE_OK ||
+	    (r = sqlite3_bind_int64(stmt, 2, uidvalidity)) != SQLITE_OK ||
+	    (r = sqlite3_bind_int64(stmt, 3, uid)) != SQLITE_OK ||
+	    (r = sqlite3_bind_int(stmt, 4, failed ? 1 : 0)) != SQLITE_OK ||
+	    (r = sqlite3_bind_text(stmt, 5, error, -1, SQLITE_STATIC)) !=
+		SQLITE_OK ||
+	    (r = sqlite3_bind_int64(stmt, 6, store_now())) != SQLITE_OK)
+		goto fail;
+	if ((r = sqlite3_step(stmt)) != SQLITE_ROW)
+		goto fail;
+	if (attempts != NULL)
+		*attempts = sqlite3_column_int(stmt, 0);
+	sqlite3_finalize(stmt);
+	return STORE_OK;
+fail:
+	sqlite3_finalize(stmt);
+	return store_fail(st, r, "fetch failure");
+}
+
 /* Run a prepared existence query; false on error (logged). */
 static bool
 exists(struct store *st, sqlite3_stmt *stmt, const char *what)

@@ -21,6 +21,7 @@
 #include "imap_p.h"
 #include "testutil.h"
 #include "testutil_dovecot.h"
+#include "testutil_peer.h"
 
 static struct tu_dovecot *d;
 
@@ -126,7 +127,7 @@ test_implicit_tls_append_search(void **state)
 	    imap_select(c, "INBOX", &uidvalidity, &uidnext), IMAP_OK);
 	assert_true(uidvalidity != 0);
 	assert_true(uidnext >= 2);
-	assert_int_equal(imap_search_above(c, 0, &uids, &n), IMAP_OK);
+	assert_int_equal(imap_search_above(c, 0, 0, &uids, &n), IMAP_OK);
 	assert_true(n >= 1);
 	assert_int_equal(uids[n - 1], uidnext - 1);
 	free(uids);
@@ -295,17 +296,17 @@ test_mailbox_operations(void **state)
 	assert_int_equal(imap_select(c, "INBOX", &v, &next), IMAP_OK);
 	assert_int_equal(next, 4);
 
-	assert_int_equal(imap_search_above(c, 0, &uids, &n), IMAP_OK);
+	assert_int_equal(imap_search_above(c, 0, 0, &uids, &n), IMAP_OK);
 	assert_int_equal(n, 3);
 	for (i = 0; i < 3; i++)
 		assert_int_equal(uids[i], i + 1);
 	free(uids);
-	assert_int_equal(imap_search_above(c, 2, &uids, &n), IMAP_OK);
+	assert_int_equal(imap_search_above(c, 2, 0, &uids, &n), IMAP_OK);
 	assert_int_equal(n, 1);
 	assert_int_equal(uids[0], 3);
 	free(uids);
 	/* 5:* matches UID 3 on the wire; it must be filtered out. */
-	assert_int_equal(imap_search_above(c, 5, &uids, &n), IMAP_OK);
+	assert_int_equal(imap_search_above(c, 5, 0, &uids, &n), IMAP_OK);
 	assert_int_equal(n, 0);
 	assert_null(uids);
 
@@ -316,7 +317,7 @@ test_mailbox_operations(void **state)
 		assert_int_equal(sizes[i], strlen(msgs[i]));
 	assert_int_equal(sizes[3], IMAP_SIZE_GONE);
 
-	assert_int_equal(imap_fetch(c, ask, 4, collect, &col), IMAP_OK);
+	assert_int_equal(imap_fetch(c, ask, NULL, 4, collect, &col), IMAP_OK);
 	assert_int_equal(col.n, 3);
 	for (i = 0; i < 3; i++) {
 		assert_int_equal(col.uid[i], i + 1);
@@ -325,7 +326,8 @@ test_mailbox_operations(void **state)
 	}
 	collected_free(&col);
 	col.stop_after = 1;
-	assert_int_equal(imap_fetch(c, ask, 3, collect, &col), IMAP_ABORTED);
+	assert_int_equal(
+	    imap_fetch(c, ask, NULL, 3, collect, &col), IMAP_ABORTED);
 	assert_int_equal(col.n, 1);
 	collected_free(&col);
 
@@ -346,7 +348,7 @@ test_mailbox_operations(void **state)
 	assert_int_equal(imap_move(c, ask, 1, "Processed"), IMAP_OK);
 	ask[0] = 2;
 	assert_int_equal(imap_move(c, ask, 1, "Processed"), IMAP_OK);
-	assert_int_equal(imap_search_above(c, 0, &uids, &n), IMAP_OK);
+	assert_int_equal(imap_search_above(c, 0, 0, &uids, &n), IMAP_OK);
 	assert_int_equal(n, 1);
 	assert_int_equal(uids[0], 3);
 	free(uids);
@@ -366,7 +368,7 @@ test_mailbox_operations(void **state)
 		    imap_move_by_copy(c, set, "Old", u == 3), IMAP_OK);
 		mailimap_set_free(set);
 	}
-	assert_int_equal(imap_search_above(c, 0, &uids, &n), IMAP_OK);
+	assert_int_equal(imap_search_above(c, 0, 0, &uids, &n), IMAP_OK);
 	assert_int_equal(n, 0);
 	flags = flags_of("artist1", "Old");
 	assert_int_equal(strlen(flags) > 0, 1);
@@ -486,7 +488,7 @@ test_stalled_server(void **state)
 	tu_dovecot_freeze(d, 1);
 
 	t0 = now_s();
-	assert_int_equal(imap_search_above(c, 0, &uids, &n), IMAP_TEMPFAIL);
+	assert_int_equal(imap_search_above(c, 0, 0, &uids, &n), IMAP_TEMPFAIL);
 	assert_true(now_s() - t0 < 4);
 	/* The connection is known dead: no further wait. */
 	t0 = now_s();
@@ -591,12 +593,188 @@ test_plaintext_close_mid_literal(void **state)
 	assert_int_equal(imap_select(c, "INBOX", &v, &next), IMAP_OK);
 	assert_int_equal(v, 7);
 	t0 = now_s();
-	assert_int_equal(imap_fetch(c, &uid, 1, collect, &col), IMAP_TEMPFAIL);
+	assert_int_equal(
+	    imap_fetch(c, &uid, NULL, 1, collect, &col), IMAP_TEMPFAIL);
 	assert_true(now_s() - t0 < 2);
 	assert_int_equal(col.n, 0);
 	imap_close(c);
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+/* ---- hostile servers (issue: bytes, skipped mail, refusals) ---- */
+
+static struct tu_peer peer = {.events = -1};
+static enum tu_hostile peer_mode;
+
+static struct imap_conn *
+hostile_connect(enum tu_hostile h, enum imap_status *st)
+{
+	struct imap_params p = {
+	    .host = "127.0.0.1",
+	    .tls = IMAP_TLS_NONE,
+	    .user = "campaign",
+	    .password = "secret",
+	    .timeout = 10,
+	};
+	struct imap_conn *c = NULL;
+
+	peer_mode = h;
+	tu_peer_start(&peer, tu_hostile_imap, &peer_mode);
+	p.port = peer.port;
+	*st = imap_connect(&p, &c);
+	return c;
+}
+
+/*
+ * The client side of a flood, in a child: connect, select, sizes, then
+ * the body fetch.  Exits with the status of the step that failed.
+ */
+static int
+flood_client(void *arg)
+{
+	enum tu_hostile h = *(enum tu_hostile *)arg;
+	enum imap_status st;
+	struct imap_conn *c = hostile_connect(h, &st);
+	struct collected col = {0};
+	uint32_t v, next, uids[2] = {1, 2}, sizes[2];
+
+	if (c == NULL)
+		goto out;
+	if ((st = imap_select(c, "INBOX", &v, &next)) != IMAP_OK)
+		goto out;
+	if ((st = imap_fetch_sizes(c, uids, 2, sizes)) != IMAP_OK)
+		goto out;
+	st = imap_fetch(c, uids, sizes, 1, collect, &col);
+out:
+	imap_close(c);
+	tu_peer_stop(&peer);
+	return st;
+}
+
+/*
+ * Issue failure 5: each flood ends with a clear error (the server broke
+ * a cap: IMAP_PROTOCOL) after about a MiB, not gigabytes.  Peak memory
+ * of the client process stays within 40 MiB of an idle child's, where
+ * without the caps it grew with the flood (up to FLOOD_MAX here).
+ */
+static void
+test_hostile_floods(void **state)
+{
+	static const enum tu_hostile cases[] = {TU_H_ENDLESS_GREETING,
+	    TU_H_ENDLESS_LINE, TU_H_ENDLESS_UNTAGGED, TU_H_HUGE_LITERAL};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		enum tu_hostile h = cases[i];
+		long rss;
+		double secs;
+		int rc = tu_measure(flood_client, &h, &rss, &secs);
+
+		print_message("flood %zu: status %d, peak RSS %ld KiB, "
+			      "%.2f s\n",
+		    i, rc, rss, secs);
+		assert_int_equal(rc, IMAP_PROTOCOL);
+		assert_true(rss < tu_baseline_rss() + 40 * 1024);
+		assert_true(secs < 10);
+	}
+}
+
+/* Failure 7: UID 1 twice for 1:2 hands UID 1 over once, never UID 2. */
+static void
+test_hostile_duplicate_uid(void **state)
+{
+	enum imap_status st;
+	struct imap_conn *c = hostile_connect(TU_H_DUPLICATE_UID, &st);
+	struct collected col = {0};
+	uint32_t v, next, uids[2] = {1, 2}, sizes[2];
+
+	(void)state;
+	assert_int_equal(st, IMAP_OK);
+	assert_int_equal(imap_select(c, "INBOX", &v, &next), IMAP_OK);
+	assert_int_equal(imap_fetch_sizes(c, uids, 2, sizes), IMAP_OK);
+	assert_int_equal(imap_fetch(c, uids, sizes, 2, collect, &col), IMAP_OK);
+	assert_int_equal(col.n, 1);
+	assert_int_equal(col.uid[0], 1);
+	collected_free(&col);
+	imap_close(c);
+	tu_peer_stop(&peer);
+}
+
+/* Failure 7: a UID at or above UIDNEXT never becomes the high mark. */
+static void
+test_hostile_bogus_uid(void **state)
+{
+	enum imap_status st;
+	struct imap_conn *c = hostile_connect(TU_H_BOGUS_UID, &st);
+	uint32_t v, next, *uids = NULL;
+	size_t n;
+
+	(void)state;
+	assert_int_equal(st, IMAP_OK);
+	assert_int_equal(imap_select(c, "INBOX", &v, &next), IMAP_OK);
+	assert_int_equal(next, 3);
+	assert_int_equal(imap_search_above(c, 0, next, &uids, &n), IMAP_OK);
+	assert_int_equal(n, 2);
+	assert_int_equal(uids[0], 1);
+	assert_int_equal(uids[1], 2);
+	free(uids);
+	imap_close(c);
+	tu_peer_stop(&peer);
+}
+
+/* Failure 7: a FETCH without RFC822.SIZE is not "vanished". */
+static void
+test_hostile_no_size(void **state)
+{
+	enum imap_status st;
+	struct imap_conn *c = hostile_connect(TU_H_NO_SIZE, &st);
+	uint32_t v, next, uids[3] = {1, 2, 3}, sizes[3];
+
+	(void)state;
+	assert_int_equal(st, IMAP_OK);
+	assert_int_equal(imap_select(c, "INBOX", &v, &next), IMAP_OK);
+	assert_int_equal(imap_fetch_sizes(c, uids, 3, sizes), IMAP_OK);
+	assert_int_equal(sizes[0], IMAP_SIZE_UNKNOWN);
+	assert_int_equal(sizes[1], tu_hostile_msg(2, (char[128]){0}, 128));
+	assert_int_equal(sizes[2], IMAP_SIZE_GONE);
+	imap_close(c);
+	tu_peer_stop(&peer);
+}
+
+/*
+ * Failures 8 and 9: a refused STORE or IDLE is IMAP_REFUSED and the
+ * session goes on (the next command works on the same connection).
+ */
+static void
+test_hostile_refusals(void **state)
+{
+	static const enum tu_hostile cases[] = {TU_H_STORE_NO, TU_H_IDLE_NO};
+
+	(void)state;
+	for (size_t i = 0; i < 2; i++) {
+		enum imap_status st;
+		struct imap_conn *c = hostile_connect(cases[i], &st);
+		uint32_t v, next, uid = 1, *uids = NULL;
+		bool activity;
+		size_t n;
+
+		assert_int_equal(st, IMAP_OK);
+		assert_int_equal(imap_select(c, "INBOX", &v, &next), IMAP_OK);
+		if (cases[i] == TU_H_STORE_NO)
+			assert_int_equal(
+			    imap_add_keyword(c, &uid, 1, "$P"), IMAP_REFUSED);
+		else
+			assert_int_equal(
+			    imap_idle_wait(c, 1, &activity), IMAP_REFUSED);
+		assert_int_equal(imap_status_exit(IMAP_REFUSED), 69); /* DESIGN has no EX_PROTOCOL */
+		assert_int_equal(
+		    imap_search_above(c, 0, next, &uids, &n), IMAP_OK);
+		assert_int_equal(n, 2);
+		free(uids);
+		imap_close(c);
+		tu_peer_stop(&peer);
+	}
 }
 
 int
@@ -619,6 +797,13 @@ main(void)
 	const struct CMUnitTest auth[] = {
 	    cmocka_unit_test(test_bad_login),
 	};
+	const struct CMUnitTest hostile[] = {
+	    cmocka_unit_test(test_hostile_floods),
+	    cmocka_unit_test(test_hostile_duplicate_uid),
+	    cmocka_unit_test(test_hostile_bogus_uid),
+	    cmocka_unit_test(test_hostile_no_size),
+	    cmocka_unit_test(test_hostile_refusals),
+	};
 	int failed;
 
 	signal(SIGPIPE, SIG_IGN);
@@ -626,5 +811,7 @@ main(void)
 	    "imap", tests, group_setup, group_teardown);
 	failed += cmocka_run_group_tests_name(
 	    "imap_auth", auth, group_setup, group_teardown);
+	failed +=
+	    cmocka_run_group_tests_name("imap_hostile", hostile, NULL, NULL);
 	return failed;
 }

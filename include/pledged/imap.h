@@ -8,6 +8,10 @@
  * UIDs, fetch sizes and bodies without setting \Seen, add a keyword, move,
  * append, and IDLE.  Every operation is bounded in time: a dead or stalled
  * server costs about 'timeout' seconds and IMAP_TEMPFAIL, never a hang.
+ * And in bytes (the net module's guard): a line, an answer and a literal
+ * each have a cap, a message literal no more than max_message_bytes and
+ * than the RFC822.SIZE the server announced; a server that breaks one
+ * gets IMAP_PROTOCOL and a closed connection.
  *
  * Errors are logged once here, prefixed "imap: "; the password never
  * appears in any message.  After IMAP_TEMPFAIL or IMAP_PROTOCOL from a
@@ -36,8 +40,10 @@ struct imap_params {
 	enum imap_tls tls;
 	const char *ca_file; /* PEM trust anchors; NULL: the system store */
 	const char *user;
-	const char *password; /* never logged */
-	int timeout;	      /* seconds per network wait, > 0 */
+	const char *password;	  /* never logged */
+	int timeout;		  /* seconds per network wait, > 0 */
+	size_t max_message_bytes; /* no message literal may be larger;
+				     0: 10 MiB */
 };
 
 /*
@@ -56,7 +62,10 @@ enum imap_status {
 			     problem; retrying will not help until someone
 			     acts) */
 	IMAP_AUTH_FAILED, /* LOGIN refused: 77 */
-	IMAP_PROTOCOL,	  /* the server said NO/BAD, or sent garbage: 69 */
+	IMAP_PROTOCOL,	  /* the server said NO/BAD, sent garbage, or broke
+			     a byte cap: 69 */
+	IMAP_REFUSED,	  /* a NO or BAD to STORE, MOVE or IDLE: the
+			     connection is still usable: 69 */
 	IMAP_NO_MAILBOX,  /* SELECT of a mailbox that does not exist: 69 */
 	IMAP_ABORTED,	  /* a fetch callback asked to stop: 75 */
 };
@@ -102,11 +111,16 @@ enum imap_status imap_select_folder(struct imap_conn *c, const char *folder,
     uint32_t *uidvalidity, uint32_t *uidnext);
 
 /*
- * UIDs above 'last_uid' in the selected mailbox, ascending.  *uids is a
- * new array the caller frees (NULL when *n is 0).
+ * UIDs above 'last_uid' and below 'uidnext' (the value imap_select gave;
+ * 0: unknown, no upper bound) in the selected mailbox, ascending, each
+ * once.  A UID the server names outside that range is ignored, logged:
+ * taken as the high mark, a bogus UID would hide everything below it.
+ * With uidnext known, the answer may stop short of it (the UIDs of one
+ * window of the range): call again above the last UID for the rest.
+ * *uids is a new array the caller frees (NULL when *n is 0).
  */
-enum imap_status imap_search_above(
-    struct imap_conn *c, uint32_t last_uid, uint32_t **uids, size_t *n);
+enum imap_status imap_search_above(struct imap_conn *c, uint32_t last_uid,
+    uint32_t uidnext, uint32_t **uids, size_t *n);
 
 /*
  * UIDs of the messages in the selected mailbox whose Message-ID header
@@ -118,10 +132,13 @@ enum imap_status imap_search_message_id(
 
 /* sizes[i] for a UID that no longer exists. */
 #define IMAP_SIZE_GONE UINT32_MAX
+/* sizes[i] for a message the server answered for without its size. */
+#define IMAP_SIZE_UNKNOWN (UINT32_MAX - 1)
 
 /*
- * RFC822.SIZE of each of 'uids' (n of them) into sizes[i], or
- * IMAP_SIZE_GONE for a message expunged meanwhile.
+ * RFC822.SIZE of each of 'uids' (n of them) into sizes[i]:
+ * IMAP_SIZE_GONE for a message missing from the answer (expunged
+ * meanwhile), IMAP_SIZE_UNKNOWN for one answered without a size.
  */
 enum imap_status imap_fetch_sizes(
     struct imap_conn *c, const uint32_t *uids, size_t n, uint32_t *sizes);
@@ -137,15 +154,21 @@ typedef int imap_fetch_cb(void *arg, uint32_t uid, const char *data, size_t len,
 
 /*
  * Fetch the whole messages 'uids' with BODY.PEEK[] (\Seen is left alone)
- * in batches, calling 'cb' for each in the order the server sends them.
- * UIDs expunged meanwhile are skipped.  No size cap here: fetch sizes
- * first and leave out what is too large, because the server's literal
- * length is allocated up front.
+ * in batches, calling 'cb' at most once per UID, in the order the server
+ * sends them.  'sizes' (may be NULL) are the sizes imap_fetch_sizes gave:
+ * no literal may be longer than the largest of its batch, nor than
+ * max_message_bytes (else IMAP_PROTOCOL, connection closed), and a body
+ * longer than its own UID's size is not handed over (logged).  UIDs the
+ * server does not hand over are skipped: compare what 'cb' saw.
  */
-enum imap_status imap_fetch(struct imap_conn *c, const uint32_t *uids, size_t n,
-    imap_fetch_cb *cb, void *arg);
+enum imap_status imap_fetch(struct imap_conn *c, const uint32_t *uids,
+    const uint32_t *sizes, size_t n, imap_fetch_cb *cb, void *arg);
 
-/* Add the keyword (e.g. "$Pledged") to each of 'uids' (+FLAGS.SILENT). */
+/*
+ * Add the keyword (e.g. "$Pledged") to each of 'uids' (+FLAGS.SILENT).
+ * IMAP_REFUSED when the server says NO or BAD (read-only access, no
+ * custom keywords): the connection stays usable.
+ */
 enum imap_status imap_add_keyword(
     struct imap_conn *c, const uint32_t *uids, size_t n, const char *keyword);
 
@@ -155,6 +178,7 @@ enum imap_status imap_add_keyword(
  * \Deleted and UID EXPUNGE (UIDPLUS); without UIDPLUS a plain EXPUNGE,
  * which also removes any other message someone marked \Deleted in the
  * selected mailbox: such a server is rare, and the copies are safe.
+ * IMAP_REFUSED when the server says NO or BAD to a step.
  */
 enum imap_status imap_move(
     struct imap_conn *c, const uint32_t *uids, size_t n, const char *mailbox);

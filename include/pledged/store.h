@@ -89,6 +89,20 @@ enum store_status store_mailbox_set(struct store *, const char *mailbox,
     uint32_t uidvalidity, uint32_t last_uid);
 
 /*
+ * Messages the server would not hand over (table fetch_failure).
+ * store_fetch_attempts gives the passes counted so far for a UID (0 when
+ * none) and whether it was marked failed.  store_fetch_failure counts one more, with 'error' (a short
+ * English phrase), and marks the UID failed when 'failed' is set; *attempts
+ * (may be NULL) gets the new count.  Runs in the caller's transaction, or
+ * alone outside one.
+ */
+enum store_status store_fetch_attempts(struct store *, const char *mailbox,
+    uint32_t uidvalidity, uint32_t uid, int *attempts, bool *failed);
+enum store_status store_fetch_failure(struct store *, const char *mailbox,
+    uint32_t uidvalidity, uint32_t uid, const char *error, bool failed,
+    int *attempts);
+
+/*
  * Was this message already decided?  With a mailbox: by (mailbox,
  * uidvalidity, uid); with mailbox NULL ("pledged ingest"): by the SHA-256
  * of its bytes among ingested messages.  On a database error, logged,
