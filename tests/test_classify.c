@@ -711,10 +711,11 @@ test_automatic_mail(void **state)
 	r = decide(m);
 	expect(&r, OUTCOME_IGNORE, REASON_AUTO_REPLY, 0);
 	free(m);
-	/* Auto-Submitted: no is a person. */
+	/* Auto-Submitted: no is a person, whose "I am away." is no yes. */
 	m = reply(ARTIST, "Re: phase two", "Auto-Submitted: no\r\n", body);
 	r = decide(m);
-	expect(&r, OUTCOME_CONFIRM, REASON_NONE, 2);
+	expect(&r, OUTCOME_REVIEW, REASON_UNCLEAR, 2);
+	assert_string_equal(r.rule, "neutral");
 	free(m), free(body);
 
 	m = reply(ARTIST, "digest", "List-Id: <music.lists.example.org>\r\n",
