@@ -626,6 +626,26 @@ decide_intent(const struct classify_policy *pol, const struct view *v,
 	}
 }
 
+/*
+ * A valid token from another address: held, with what its words say in
+ * 'held', so that approving a "no" records the artist's decline, never a
+ * confirmation (cmd_review.c).  A withdrawal or doubt holds nothing: the
+ * person who approves decides it is a yes; a withdrawal needs the
+ * artist's own address.
+ */
+static void
+hold_mismatch(const struct classify_policy *pol, const struct view *v,
+    struct classify_result *out)
+{
+	decide_intent(pol, v, out);
+	if (out->outcome == OUTCOME_CONFIRM || out->outcome == OUTCOME_DECLINE)
+		out->held = out->outcome;
+	else
+		out->held = OUTCOME_REVIEW;
+	out->outcome = OUTCOME_REVIEW;
+	out->reason = REASON_SENDER_MISMATCH;
+}
+
 static void
 decide_token(const struct classify_policy *pol,
     const struct classify_lookup *lk, const struct message *msg,
@@ -651,8 +671,7 @@ decide_token(const struct classify_policy *pol,
 	    (strcmp(msg->from_addr, c->sub) != 0 &&
 		(lk->same_artist == NULL ||
 		    !lk->same_artist(lk->arg, msg->from_addr, c->sub)))) {
-		out->outcome = OUTCOME_REVIEW;
-		out->reason = REASON_SENDER_MISMATCH;
+		hold_mismatch(pol, v, out);
 		return;
 	}
 	if (pol->require_dmarc && out->dmarc != DMARC_PASS) {

@@ -650,6 +650,26 @@ test_review(void **state)
 	m = plain_reply("yes", tok);
 	r = decide(m);
 	expect(&r, OUTCOME_REVIEW, REASON_SENDER_MISMATCH, 2);
+	assert_int_equal(r.held, OUTCOME_CONFIRM);
+	free(m);
+	/* What the words say is kept: approving a "no" from another address
+	 * records the artist's decline (cmd_review.c), never a confirmation;
+	 * doubt holds nothing. */
+	m = plain_reply("No, we will not take part.", tok);
+	r = decide(m);
+	expect(&r, OUTCOME_REVIEW, REASON_SENDER_MISMATCH, 2);
+	assert_int_equal(r.held, OUTCOME_DECLINE);
+	assert_string_equal(r.rule, "no-word");
+	free(m);
+	m = plain_reply("Preferimos ficar de fora", tok);
+	r = decide(m);
+	assert_int_equal(r.held, OUTCOME_DECLINE);
+	free(m);
+	m = plain_reply("Maybe later", tok);
+	r = decide(m);
+	expect(&r, OUTCOME_REVIEW, REASON_SENDER_MISMATCH, 2);
+	assert_int_equal(r.held, OUTCOME_REVIEW);
+	assert_string_equal(r.rule, "deferral");
 	free(m), free(tok);
 
 	tok = make_token(fx.key, ARTIST, 2, 86400, CAMPAIGN, NULL);
