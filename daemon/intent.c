@@ -1190,33 +1190,48 @@ struct facts {
 	    condition, mixed, negation, idiom, yes, words, content;
 };
 
-/* A single word of no class, written with a capital: maybe a name. */
+/*
+ * A single word of no class that may be the writer's name: one of the
+ * writer's words when the writer is known ('wr' not NULL), else a word
+ * written with a capital.
+ */
 static bool
-name_word(const struct toks *w, const struct units *us, size_t k)
+name_word(const struct toks *w, const struct units *us, size_t k,
+    const struct toks *wr)
 {
 	const struct unit *u = &us->u[k];
+	const struct tok *t = &w->t[u->first];
 
-	return u->cls == 0 && u->first == u->last && w->t[u->first].upper;
+	if (u->cls != 0 || u->first != u->last)
+		return false;
+	if (wr == NULL)
+		return t->upper;
+	for (size_t i = 0; i < wr->n; i++)
+		if (wr->t[i].len == t->len &&
+		    memcmp(word(wr, i), word(w, u->first), t->len) == 0)
+			return true;
+	return false;
 }
 
 /*
  * The writer's name in a greeting or a sign-off ("Hi Anna", "Cheers,
- * Anna", "LG Jonas"): up to three capitalized words of no class right
- * after a courtesy unit, that either end the text with no '.', '!' or
+ * Anna", "LG Jonas"): up to three name words (name_word) right after a
+ * courtesy unit, that either end the text with no '.', '!' or
  * '?' after them or are followed by more courtesy ("Hi Anna, thanks") or
  * by the request's own sentences.
  * A capitalized word anywhere else is content: "Passamos." is read as a
  * person would, not as a name.
  */
 static void
-find_names(const struct toks *w, const struct units *us, bool *name)
+find_names(const struct toks *w, const struct units *us, const struct toks *wr,
+    bool *name)
 {
 	for (size_t k = 0; k < us->n; k++) {
 		size_t j = k + 1;
 
 		if (!has(&us->u[k], C_COURTESY))
 			continue;
-		while (j < us->n && j - k - 1 < 3 && name_word(w, us, j))
+		while (j < us->n && j - k - 1 < 3 && name_word(w, us, j, wr))
 			j++;
 		if (j == k + 1)
 			continue;
@@ -1229,7 +1244,8 @@ find_names(const struct toks *w, const struct units *us, bool *name)
 }
 
 static void
-gather(const struct toks *w, const struct units *us, struct facts *f)
+gather(const struct toks *w, const struct units *us, const struct toks *wr,
+    struct facts *f)
 {
 	bool *neg_used, *name;
 
@@ -1237,7 +1253,7 @@ gather(const struct toks *w, const struct units *us, struct facts *f)
 	neg_used = calloc(2 * (us->n + 1), sizeof(bool));
 	name = neg_used != NULL ? neg_used + us->n + 1 : NULL;
 	if (name != NULL)
-		find_names(w, us, name);
+		find_names(w, us, wr, name);
 	for (size_t k = 0; k < us->n; k++) {
 		const struct unit *u = &us->u[k];
 		int ng;
@@ -1386,12 +1402,14 @@ intent_decide(const struct intent_phrases *ph, const struct intent_keywords *kw,
 {
 	struct intent_phrases kws;
 	const struct intent_phrases *sets[2];
-	struct toks w;
+	struct toks w, wr;
 	struct units us = {NULL, 0, 0};
 	struct facts f;
 	char *words = NULL;
+	bool have_wr = false;
 
 	memset(&w, 0, sizeof w);
+	memset(&wr, 0, sizeof wr);
 	set(out, INTENT_REVIEW, RULE_HEDGE);
 	if (keyword_set(kw, &kws) != 0)
 		goto out;
@@ -1407,11 +1425,17 @@ intent_decide(const struct intent_phrases *ph, const struct intent_keywords *kw,
 	if (!tokenize(words, strlen(words), &w) ||
 	    !find_units(sets, 2, &w, &us))
 		goto out;
-	gather(&w, &us, &f);
+	if (kw != NULL && kw->writer != NULL) {
+		if (!tokenize(kw->writer, strlen(kw->writer), &wr))
+			goto out;
+		have_wr = true;
+	}
+	gather(&w, &us, have_wr ? &wr : NULL, &f);
 	apply(&f, out);
 out:
 	phrases_clear(&kws);
 	free(us.u);
 	toks_free(&w);
+	toks_free(&wr);
 	free(words);
 }

@@ -707,6 +707,28 @@ test_review(void **state)
 	free(m), free(both), free(tok);
 }
 
+/* A sign-off's name is the writer's (From "Artist <artist@...>"). */
+static void
+test_sign_off(void **state)
+{
+	struct classify_result r;
+	char *tok, *m;
+
+	(void)state;
+	tok = make_token(fx.key, ARTIST, 2, 86400, CAMPAIGN, NULL);
+	/* Not the writer's name: a word of no class, held. */
+	m = plain_reply("Obrigado,\r\nPassamos", tok);
+	r = decide(m);
+	expect(&r, OUTCOME_REVIEW, REASON_UNCLEAR, 2);
+	assert_string_equal(r.rule, "neutral");
+	free(m);
+	m = plain_reply("Thanks,\r\nArtist", tok);
+	r = decide(m);
+	expect(&r, OUTCOME_CONFIRM, REASON_NONE, 2);
+	assert_string_equal(r.rule, "courtesy");
+	free(m), free(tok);
+}
+
 static void
 test_automatic_mail(void **state)
 {
@@ -1113,6 +1135,7 @@ main(void)
 	    cmocka_unit_test(test_intent),
 	    cmocka_unit_test(test_token_failures),
 	    cmocka_unit_test(test_review),
+	    cmocka_unit_test(test_sign_off),
 	    cmocka_unit_test(test_automatic_mail),
 	    cmocka_unit_test(test_bounce_marks_request),
 	    cmocka_unit_test(test_withdraw_wins_over_token),

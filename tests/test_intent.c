@@ -29,7 +29,7 @@ static char *yes_kw[] = {"yes", "confirm", "confirmed", "agree", "oui",
 static char *no_kw[] = {"no", "decline", "non", "nein", "n\xc3\xa3o"};
 static char *withdraw_kw[] = {"withdraw", "unsubscribe"};
 static const struct intent_keywords kw = {withdraw_kw, ARRAY_LEN(withdraw_kw),
-    yes_kw, ARRAY_LEN(yes_kw), no_kw, ARRAY_LEN(no_kw)};
+    yes_kw, ARRAY_LEN(yes_kw), no_kw, ARRAY_LEN(no_kw), NULL};
 
 static void
 decide_reply(const char *text, struct intent_result *r)
@@ -241,6 +241,49 @@ test_rules(void **state)
 	}
 }
 
+/*
+ * A sign-off's name: with the writer known, only the writer's words are
+ * a name; unknown (NULL), one to three capitalized words that end the
+ * reply.
+ */
+static void
+test_names(void **state)
+{
+	static const struct {
+		const char *writer, *own, *decision, *rule;
+	} cases[] = {
+	    {"Anna Ruiz anna.ruiz", "Cheers, Anna", "confirm", "courtesy"},
+	    {"Anna Ruiz anna.ruiz", "cheers,\nanna", "confirm", "courtesy"},
+	    {"Anna Ruiz anna.ruiz", "Hi, Ruiz here. Thanks", "review",
+		"neutral"},
+	    {" jonas", "Danke, Grüße\nJonas", "confirm", "courtesy"},
+	    {"Banda Sol banda", "Obrigado,\nPassamos", "review", "neutral"},
+	    {"", "Grazie,\nPasso", "review", "neutral"},
+	    {"", "Thanks,\nSkip", "review", "neutral"},
+	    {NULL, "Thanks,\nSkip", "confirm", "courtesy"},
+	    {NULL, "Thanks,\nSkip.", "review", "neutral"},
+	    {NULL, "Thanks, skip", "review", "neutral"},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+		struct intent_keywords k = kw;
+		struct intent_result r;
+
+		k.writer = cases[i].writer;
+		intent_decide(NULL, &k, cases[i].own, strlen(cases[i].own), &r);
+		if (strcmp(intent_decision_name(r.decision),
+			cases[i].decision) != 0 ||
+		    strcmp(intent_rule_name(r.rule), cases[i].rule) != 0)
+			fail_msg("[%s] from [%s]: %s/%s, want %s/%s",
+			    cases[i].own,
+			    cases[i].writer ? cases[i].writer : "(null)",
+			    intent_decision_name(r.decision),
+			    intent_rule_name(r.rule), cases[i].decision,
+			    cases[i].rule);
+	}
+}
+
 /* Signatures are cut by text; "Sent from", disclaimers and footers here. */
 static void
 test_own_words(void **state)
@@ -422,6 +465,7 @@ main(void)
 	    cmocka_unit_test(test_table),
 	    cmocka_unit_test(test_heldout),
 	    cmocka_unit_test(test_rules),
+	    cmocka_unit_test(test_names),
 	    cmocka_unit_test(test_own_words),
 	    cmocka_unit_test(test_phrase_file),
 	    cmocka_unit_test(test_request_text),

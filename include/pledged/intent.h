@@ -112,6 +112,13 @@ struct intent_keywords {
 	size_t n_yes;
 	char *const *no;
 	size_t n_no;
+	/*
+	 * Who wrote the reply (the From display name and address, say), or
+	 * NULL when unknown.  A sign-off's name ("Cheers, Anna") is read as
+	 * courtesy only when its words are the writer's; with NULL, when it
+	 * is one to three capitalized words that end the reply.
+	 */
+	const char *writer;
 };
 
 struct intent_result {
