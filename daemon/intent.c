@@ -1096,6 +1096,14 @@ starts_sentence(const struct toks *w, const struct units *us, size_t k)
 	    w->t[us->u[k - 1].last].sent != w->t[us->u[k].first].sent;
 }
 
+/* Is unit k followed by punctuation, a new sentence or nothing ("No,")? */
+static bool
+stands_alone(const struct toks *w, const struct units *us, size_t k)
+{
+	return k + 1 >= us->n || w->t[us->u[k + 1].first].pbreak ||
+	    w->t[us->u[k + 1].first].sent != w->t[us->u[k].last].sent;
+}
+
 /* Is unit k next to a deferral or a "yet" word ("No, not yet")? */
 static bool
 next_to_deferral(const struct toks *w, const struct units *us, size_t k)
@@ -1269,14 +1277,17 @@ gather(const struct toks *w, const struct units *us, const struct toks *wr,
 		/*
 		 * A no-word next to a deferral is part of it ("No, not
 		 * yet"), and one inside a sentence with a "yet" word defers
-		 * ("non ha ancora risposto"); "No." first stands for itself.
+		 * ("non ha ancora risposto"), as does one that starts it
+		 * with no mark after it ("Non l'ho ancora mandato": the
+		 * Italian negator); "No." first stands for itself.
 		 */
 		if (has(u, C_NO) &&
 		    !has(u,
 			C_IDIOM | C_HEDGE | C_DEFERRAL | C_MIXED | C_REQUEST |
 			    C_NEUTRAL)) {
 			if (next_to_deferral(w, us, k) ||
-			    (!starts_sentence(w, us, k) &&
+			    ((!starts_sentence(w, us, k) ||
+				 !stands_alone(w, us, k)) &&
 				sentence_has(w, us, u->first, C_YET)))
 				f->deferral = true;
 			else
