@@ -601,14 +601,26 @@ first_lines_have(const struct view *v, char *const *words, size_t n)
  * (classify_message acts on those first): a person decides.
  */
 static void
-decide_intent(const struct classify_policy *pol, const struct view *v,
-    struct classify_result *out)
+decide_intent(const struct classify_policy *pol, const struct message *msg,
+    const struct view *v, struct classify_result *out)
 {
+	char writer[512];
 	const struct intent_keywords kw = {pol->withdraw_keywords,
 	    pol->n_withdraw_keywords, pol->yes_keywords, pol->n_yes_keywords,
-	    pol->no_keywords, pol->n_no_keywords};
+	    pol->no_keywords, pol->n_no_keywords, writer};
 	const char *own = v->split.own != NULL ? v->split.own : "";
+	const char *addr = msg->from_addr != NULL ? msg->from_addr : "";
+	const char *at = strrchr(addr, '@');
 	struct intent_result r;
+
+	/*
+	 * A sign-off's name is courtesy only when it is the writer's (the
+	 * display name, or the address's local part: "anna.ruiz"), so that
+	 * "Thanks,\nPassamos" is held, not read as a name.
+	 */
+	snprintf(writer, sizeof writer, "%s %.*s",
+	    msg->from_name != NULL ? msg->from_name : "",
+	    (int)(at != NULL ? (size_t)(at - addr) : strlen(addr)), addr);
 
 	intent_decide(pol->intent, &kw, own, strlen(own), &r);
 	out->rule = intent_rule_name(r.rule);
@@ -624,6 +636,26 @@ decide_intent(const struct classify_policy *pol, const struct view *v,
 		out->reason = REASON_UNCLEAR;
 		break;
 	}
+}
+
+/*
+ * A valid token from another address: held, with what its words say in
+ * 'held', so that approving a "no" records the artist's decline, never a
+ * confirmation (cmd_review.c).  A withdrawal or doubt holds nothing: the
+ * person who approves decides it is a yes; a withdrawal needs the
+ * artist's own address.
+ */
+static void
+hold_mismatch(const struct classify_policy *pol, const struct message *msg,
+    const struct view *v, struct classify_result *out)
+{
+	decide_intent(pol, msg, v, out);
+	if (out->outcome == OUTCOME_CONFIRM || out->outcome == OUTCOME_DECLINE)
+		out->held = out->outcome;
+	else
+		out->held = OUTCOME_REVIEW;
+	out->outcome = OUTCOME_REVIEW;
+	out->reason = REASON_SENDER_MISMATCH;
 }
 
 static void
@@ -651,8 +683,7 @@ decide_token(const struct classify_policy *pol,
 	    (strcmp(msg->from_addr, c->sub) != 0 &&
 		(lk->same_artist == NULL ||
 		    !lk->same_artist(lk->arg, msg->from_addr, c->sub)))) {
-		out->outcome = OUTCOME_REVIEW;
-		out->reason = REASON_SENDER_MISMATCH;
+		hold_mismatch(pol, msg, v, out);
 		return;
 	}
 	if (pol->require_dmarc && out->dmarc != DMARC_PASS) {
@@ -660,7 +691,7 @@ decide_token(const struct classify_policy *pol,
 		out->reason = REASON_UNAUTHENTICATED;
 		return;
 	}
-	decide_intent(pol, v, out);
+	decide_intent(pol, msg, v, out);
 }
 
 /*

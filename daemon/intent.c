@@ -11,15 +11,19 @@
  * refusal phrase, a negator a few words before an ask verb, or after it
  * for French and German), doubt (a question, a deferral, a hedge, a
  * condition, a mix, a negation that attaches to nothing known), and only
- * then confirmation.  Anything the model cannot place is doubt, never a
- * yes: the count must not include a refusal.
+ * then confirmation: an empty text, a yes-word or idiom, or courtesy
+ * alone (greetings, thanks, a sign-off with the writer's name).  Anything
+ * the model cannot place is doubt, never a yes (rule "neutral"): a
+ * refusal in words the data does not know ("Preferimos ficar de fora")
+ * must not be counted.
  *
  * Words are runs of letters and digits; an apostrophe between letters
  * stays in the word ("don't"), except after a French or Italian elided
  * article or particle ("n'", "l'", "c'", "qu'"), which is a word of its
  * own.  Emoji and dingbats are words of one character.  Chunks that hold
- * "://", '@' or start with "www." are links or addresses: never read,
- * and a '?' inside them asks nothing.
+ * "://", '@' or start with "www." are links or addresses, and chunks
+ * that start with "v4.public." are tokens: never read, and a '?' inside
+ * them asks nothing.
  *
  * Memory: per call, one folded copy of the text and one token array,
  * both bounded by INTENT_TEXT_MAX.
@@ -66,6 +70,7 @@ enum cls {
 	C_SENT_FROM = 1u << 15,
 	C_DISCLAIMER = 1u << 16,
 	C_FOOTER = 1u << 17,
+	C_COURTESY = 1u << 18,
 };
 
 static const struct {
@@ -90,6 +95,7 @@ static const struct {
     {"sent-from", C_SENT_FROM},
     {"disclaimer", C_DISCLAIMER},
     {"footer", C_FOOTER},
+    {"courtesy", C_COURTESY},
 };
 
 static const char *const decision_names[] = {
@@ -115,6 +121,7 @@ static const char *const rule_names[] = {
     [RULE_IDIOM] = "idiom",
     [RULE_YES_WORD] = "yes-word",
     [RULE_NEUTRAL] = "neutral",
+    [RULE_COURTESY] = "courtesy",
 };
 
 const char *
@@ -249,6 +256,21 @@ cp_kind(uint32_t cp)
 	return K_LETTER;
 }
 
+/* A capital Latin letter (ASCII, Latin-1, Latin Extended-A)? */
+static bool
+is_upper(uint32_t cp)
+{
+	if (cp < 0x80)
+		return cp >= 'A' && cp <= 'Z';
+	if (cp >= 0xc0 && cp <= 0xde)
+		return cp != 0xd7;
+	if ((cp >= 0x100 && cp <= 0x137) || (cp >= 0x14a && cp <= 0x177))
+		return cp % 2 == 0;
+	if ((cp >= 0x139 && cp <= 0x148) || (cp >= 0x179 && cp <= 0x17e))
+		return cp % 2 == 1;
+	return cp == 0x178;
+}
+
 /* Append the folded form of a letter 'cp' as read from s[0..adv). */
 static size_t
 fold_cp(uint32_t cp, const unsigned char *s, size_t adv, char *out)
@@ -283,6 +305,7 @@ struct tok {
 	uint32_t sent, clause;
 	bool pbreak; /* punctuation before it: no phrase spans it */
 	bool star;   /* followed by '*' (phrase data: a prefix) */
+	bool upper;  /* written with a capital first letter ("Anna") */
 	uint32_t cls;
 	int unit; /* index of the unit it belongs to */
 };
@@ -295,6 +318,7 @@ struct toks {
 	bool *question; /* per sentence: ended by '?' */
 	size_t nsent, qcap;
 	bool bare_question; /* a '?' with no words of its own: "??" */
+	bool ends_marked;   /* the text ends with '.', '!' or '?' */
 	bool oom;
 };
 
@@ -348,6 +372,9 @@ chunk_is_link(const char *s, size_t n, size_t i, size_t *end)
 	*end = e;
 	if (e - b >= 4 && strncasecmp(s + b, "www.", 4) == 0)
 		return true;
+	/* A token pasted unquoted is no word of the artist's. */
+	if (e - b >= 10 && strncmp(s + b, "v4.public.", 10) == 0)
+		return true;
 	for (size_t k = b; k < e; k++) {
 		if (s[k] == '@' && k > b && k + 1 < e)
 			return true;
@@ -379,7 +406,7 @@ start_word(struct toks *w, struct tstate *st)
 	if (!grow((void **)&w->t, &w->cap, w->n + 1, sizeof *w->t))
 		return false;
 	w->t[w->n] = (struct tok){(uint32_t)w->blen, 0, st->sent, st->clause,
-	    st->pbreak, false, 0, -1};
+	    st->pbreak, false, false, 0, -1};
 	w->n++;
 	st->pbreak = false;
 	st->in_word = true;
@@ -464,8 +491,11 @@ tokenize(const char *s, size_t n, struct toks *w)
 		}
 		switch (k) {
 		case K_LETTER:
-			if (!st.in_word && !start_word(w, &st))
-				goto oom;
+			if (!st.in_word) {
+				if (!start_word(w, &st))
+					goto oom;
+				w->t[w->n - 1].upper = is_upper(cp);
+			}
 			if (!add_bytes(w, fb, fold_cp(cp, u + i, adv, fb)))
 				goto oom;
 			break;
@@ -527,6 +557,7 @@ tokenize(const char *s, size_t n, struct toks *w)
 	if (!end_word(w, &st))
 		goto oom;
 	w->nsent = st.sent + 1;
+	w->ends_marked = st.after_sent;
 	return true;
 oom:
 	w->oom = true;
@@ -675,8 +706,8 @@ parse_line(
 	if ((bit = class_bit(line + cb, ce - cb)) == 0) {
 		*msg = "unknown class (yes, no, refusal, negator, "
 		       "negator-after, ask, deferral, yet, hedge, condition, "
-		       "mixed, idiom, neutral, request, withdraw, sent-from, "
-		       "disclaimer, footer)";
+		       "mixed, idiom, courtesy, neutral, request, withdraw, "
+		       "sent-from, disclaimer, footer)";
 		return 1;
 	}
 	while (i < len && (line[i] == ' ' || line[i] == '\t'))
@@ -1065,6 +1096,14 @@ starts_sentence(const struct toks *w, const struct units *us, size_t k)
 	    w->t[us->u[k - 1].last].sent != w->t[us->u[k].first].sent;
 }
 
+/* Is unit k followed by punctuation, a new sentence or nothing ("No,")? */
+static bool
+stands_alone(const struct toks *w, const struct units *us, size_t k)
+{
+	return k + 1 >= us->n || w->t[us->u[k + 1].first].pbreak ||
+	    w->t[us->u[k + 1].first].sent != w->t[us->u[k].last].sent;
+}
+
 /* Is unit k next to a deferral or a "yet" word ("No, not yet")? */
 static bool
 next_to_deferral(const struct toks *w, const struct units *us, size_t k)
@@ -1156,35 +1195,99 @@ asks(const struct toks *w, const struct units *us, uint32_t s)
 
 struct facts {
 	bool withdraw, no, refusal, negated, question, deferral, hedge,
-	    condition, mixed, negation, idiom, yes, words;
+	    condition, mixed, negation, idiom, yes, words, content;
 };
 
-static void
-gather(const struct toks *w, const struct units *us, struct facts *f)
+/*
+ * A single word of no class that may be the writer's name: one of the
+ * writer's words when the writer is known ('wr' not NULL), else a word
+ * written with a capital.
+ */
+static bool
+name_word(const struct toks *w, const struct units *us, size_t k,
+    const struct toks *wr)
 {
-	bool *neg_used;
+	const struct unit *u = &us->u[k];
+	const struct tok *t = &w->t[u->first];
+
+	if (u->cls != 0 || u->first != u->last)
+		return false;
+	if (wr == NULL)
+		return t->upper;
+	for (size_t i = 0; i < wr->n; i++)
+		if (wr->t[i].len == t->len &&
+		    memcmp(word(wr, i), word(w, u->first), t->len) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * The writer's name in a greeting or a sign-off ("Hi Anna", "Cheers,
+ * Anna", "LG Jonas"): up to three name words (name_word) right after a
+ * courtesy unit, that either end the text with no '.', '!' or
+ * '?' after them or are followed by more courtesy ("Hi Anna, thanks") or
+ * by the request's own sentences.
+ * A capitalized word anywhere else is content: "Passamos." is read as a
+ * person would, not as a name.
+ */
+static void
+find_names(const struct toks *w, const struct units *us, const struct toks *wr,
+    bool *name)
+{
+	for (size_t k = 0; k < us->n; k++) {
+		size_t j = k + 1;
+
+		if (!has(&us->u[k], C_COURTESY))
+			continue;
+		while (j < us->n && j - k - 1 < 3 && name_word(w, us, j, wr))
+			j++;
+		if (j == k + 1)
+			continue;
+		if (j == us->n ? w->ends_marked
+			       : !has(&us->u[j], C_COURTESY | C_REQUEST))
+			continue;
+		for (size_t m = k + 1; m < j; m++)
+			name[m] = true;
+	}
+}
+
+static void
+gather(const struct toks *w, const struct units *us, const struct toks *wr,
+    struct facts *f)
+{
+	bool *neg_used, *name;
 
 	memset(f, 0, sizeof *f);
-	neg_used = calloc(us->n + 1, sizeof(bool));
+	neg_used = calloc(2 * (us->n + 1), sizeof(bool));
+	name = neg_used != NULL ? neg_used + us->n + 1 : NULL;
+	if (name != NULL)
+		find_names(w, us, wr, name);
 	for (size_t k = 0; k < us->n; k++) {
 		const struct unit *u = &us->u[k];
 		int ng;
 
 		if (!has(u, C_REQUEST))
 			f->words = true;
+		/* Words beyond courtesy and the writer's name say something. */
+		if (!has(u, C_REQUEST | C_COURTESY) &&
+		    (name == NULL || !name[k]))
+			f->content = true;
 		if (has(u, C_WITHDRAW))
 			f->withdraw = true;
 		/*
 		 * A no-word next to a deferral is part of it ("No, not
 		 * yet"), and one inside a sentence with a "yet" word defers
-		 * ("non ha ancora risposto"); "No." first stands for itself.
+		 * ("non ha ancora risposto"), as does one that starts it
+		 * with no mark after it ("Non l'ho ancora mandato": the
+		 * Italian negator); "No." first stands for itself.
 		 */
 		if (has(u, C_NO) &&
 		    !has(u,
 			C_IDIOM | C_HEDGE | C_DEFERRAL | C_MIXED | C_REQUEST |
 			    C_NEUTRAL)) {
 			if (next_to_deferral(w, us, k) ||
-			    (!starts_sentence(w, us, k) &&
+			    ((!starts_sentence(w, us, k) ||
+				 !stands_alone(w, us, k)) &&
 				sentence_has(w, us, u->first, C_YET)))
 				f->deferral = true;
 			else
@@ -1274,8 +1377,10 @@ apply(const struct facts *f, struct intent_result *out)
 		set(out, INTENT_CONFIRM, RULE_IDIOM);
 	else if (f->yes)
 		set(out, INTENT_CONFIRM, RULE_YES_WORD);
+	else if (f->content) /* none of the above: a person reads it */
+		set(out, INTENT_REVIEW, RULE_NEUTRAL);
 	else
-		set(out, INTENT_CONFIRM, RULE_NEUTRAL);
+		set(out, INTENT_CONFIRM, RULE_COURTESY);
 }
 
 static int
@@ -1308,12 +1413,14 @@ intent_decide(const struct intent_phrases *ph, const struct intent_keywords *kw,
 {
 	struct intent_phrases kws;
 	const struct intent_phrases *sets[2];
-	struct toks w;
+	struct toks w, wr;
 	struct units us = {NULL, 0, 0};
 	struct facts f;
 	char *words = NULL;
+	bool have_wr = false;
 
 	memset(&w, 0, sizeof w);
+	memset(&wr, 0, sizeof wr);
 	set(out, INTENT_REVIEW, RULE_HEDGE);
 	if (keyword_set(kw, &kws) != 0)
 		goto out;
@@ -1329,11 +1436,17 @@ intent_decide(const struct intent_phrases *ph, const struct intent_keywords *kw,
 	if (!tokenize(words, strlen(words), &w) ||
 	    !find_units(sets, 2, &w, &us))
 		goto out;
-	gather(&w, &us, &f);
+	if (kw != NULL && kw->writer != NULL) {
+		if (!tokenize(kw->writer, strlen(kw->writer), &wr))
+			goto out;
+		have_wr = true;
+	}
+	gather(&w, &us, have_wr ? &wr : NULL, &f);
 	apply(&f, out);
 out:
 	phrases_clear(&kws);
 	free(us.u);
 	toks_free(&w);
+	toks_free(&wr);
 	free(words);
 }

@@ -650,6 +650,26 @@ test_review(void **state)
 	m = plain_reply("yes", tok);
 	r = decide(m);
 	expect(&r, OUTCOME_REVIEW, REASON_SENDER_MISMATCH, 2);
+	assert_int_equal(r.held, OUTCOME_CONFIRM);
+	free(m);
+	/* What the words say is kept: approving a "no" from another address
+	 * records the artist's decline (cmd_review.c), never a confirmation;
+	 * doubt holds nothing. */
+	m = plain_reply("No, we will not take part.", tok);
+	r = decide(m);
+	expect(&r, OUTCOME_REVIEW, REASON_SENDER_MISMATCH, 2);
+	assert_int_equal(r.held, OUTCOME_DECLINE);
+	assert_string_equal(r.rule, "no-word");
+	free(m);
+	m = plain_reply("Preferimos ficar de fora", tok);
+	r = decide(m);
+	assert_int_equal(r.held, OUTCOME_DECLINE);
+	free(m);
+	m = plain_reply("Maybe later", tok);
+	r = decide(m);
+	expect(&r, OUTCOME_REVIEW, REASON_SENDER_MISMATCH, 2);
+	assert_int_equal(r.held, OUTCOME_REVIEW);
+	assert_string_equal(r.rule, "deferral");
 	free(m), free(tok);
 
 	tok = make_token(fx.key, ARTIST, 2, 86400, CAMPAIGN, NULL);
@@ -687,6 +707,28 @@ test_review(void **state)
 	free(m), free(both), free(tok);
 }
 
+/* A sign-off's name is the writer's (From "Artist <artist@...>"). */
+static void
+test_sign_off(void **state)
+{
+	struct classify_result r;
+	char *tok, *m;
+
+	(void)state;
+	tok = make_token(fx.key, ARTIST, 2, 86400, CAMPAIGN, NULL);
+	/* Not the writer's name: a word of no class, held. */
+	m = plain_reply("Obrigado,\r\nPassamos", tok);
+	r = decide(m);
+	expect(&r, OUTCOME_REVIEW, REASON_UNCLEAR, 2);
+	assert_string_equal(r.rule, "neutral");
+	free(m);
+	m = plain_reply("Thanks,\r\nArtist", tok);
+	r = decide(m);
+	expect(&r, OUTCOME_CONFIRM, REASON_NONE, 2);
+	assert_string_equal(r.rule, "courtesy");
+	free(m), free(tok);
+}
+
 static void
 test_automatic_mail(void **state)
 {
@@ -711,10 +753,11 @@ test_automatic_mail(void **state)
 	r = decide(m);
 	expect(&r, OUTCOME_IGNORE, REASON_AUTO_REPLY, 0);
 	free(m);
-	/* Auto-Submitted: no is a person. */
+	/* Auto-Submitted: no is a person, whose "I am away." is no yes. */
 	m = reply(ARTIST, "Re: phase two", "Auto-Submitted: no\r\n", body);
 	r = decide(m);
-	expect(&r, OUTCOME_CONFIRM, REASON_NONE, 2);
+	expect(&r, OUTCOME_REVIEW, REASON_UNCLEAR, 2);
+	assert_string_equal(r.rule, "neutral");
 	free(m), free(body);
 
 	m = reply(ARTIST, "digest", "List-Id: <music.lists.example.org>\r\n",
@@ -1092,6 +1135,7 @@ main(void)
 	    cmocka_unit_test(test_intent),
 	    cmocka_unit_test(test_token_failures),
 	    cmocka_unit_test(test_review),
+	    cmocka_unit_test(test_sign_off),
 	    cmocka_unit_test(test_automatic_mail),
 	    cmocka_unit_test(test_bounce_marks_request),
 	    cmocka_unit_test(test_withdraw_wins_over_token),

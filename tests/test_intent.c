@@ -20,6 +20,7 @@
 #include "testutil.h"
 
 #define TABLE PLEDGED_SOURCE_DIR "/tests/data/intent/replies.tsv"
+#define HELDOUT PLEDGED_SOURCE_DIR "/tests/data/intent/heldout.tsv"
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 /* DESIGN.md's defaults for [tokens]. */
@@ -28,7 +29,7 @@ static char *yes_kw[] = {"yes", "confirm", "confirmed", "agree", "oui",
 static char *no_kw[] = {"no", "decline", "non", "nein", "n\xc3\xa3o"};
 static char *withdraw_kw[] = {"withdraw", "unsubscribe"};
 static const struct intent_keywords kw = {withdraw_kw, ARRAY_LEN(withdraw_kw),
-    yes_kw, ARRAY_LEN(yes_kw), no_kw, ARRAY_LEN(no_kw)};
+    yes_kw, ARRAY_LEN(yes_kw), no_kw, ARRAY_LEN(no_kw), NULL};
 
 static void
 decide_reply(const char *text, struct intent_result *r)
@@ -71,18 +72,23 @@ label_index(const char *l)
 	return -1;
 }
 
+/*
+ * Read one table, print its confusion matrix, and fail on any reply
+ * counted that was not meant, or a clear yes not counted; the table must
+ * hold at least min_n replies and min_lang of each language.
+ */
 static void
-test_table(void **state)
+run_table(const char *path, size_t min_n, size_t min_lang)
 {
 	static const char *const names[] = {
 	    "confirm", "decline", "review", "withdraw"};
 	static const char *const langs[] = {"en", "es", "fr", "de", "pt", "it"};
 	size_t len, n = 0, per_lang[ARRAY_LEN(langs)] = {0};
 	size_t m[4][4] = {{0}}, false_yes = 0, missed_yes = 0, lineno = 0;
-	char *data = tu_read_file(TABLE, &len), *line, *save = NULL;
+	char *data = tu_read_file(path, &len), *line, *save = NULL;
 	bool verbose = getenv("INTENT_VERBOSE") != NULL;
 
-	(void)state;
+	printf("%s\n", path);
 	for (line = strtok_r(data, "\n", &save); line != NULL;
 	     line = strtok_r(NULL, "\n", &save)) {
 		char *f1, *f2, *text;
@@ -96,11 +102,11 @@ test_table(void **state)
 		f2 = f1 != NULL ? strchr(f1 + 1, '\t') : NULL;
 		if (f2 == NULL)
 			fail_msg("%s:%zu: expected LABEL TAB LANG TAB TEXT",
-			    TABLE, lineno);
+			    path, lineno);
 		*f1 = *f2 = '\0';
 		text = f2 + 1;
 		if ((want = label_index(line)) < 0)
-			fail_msg("%s:%zu: bad label %s", TABLE, lineno, line);
+			fail_msg("%s:%zu: bad label %s", path, lineno, line);
 		for (size_t k = 0; k < ARRAY_LEN(langs); k++)
 			if (strcmp(f1 + 1, langs[k]) == 0)
 				per_lang[k]++;
@@ -143,11 +149,31 @@ test_table(void **state)
 		    yeses, yeses ? 100.0 * m[0][0] / yeses : 0.0);
 	}
 	free(data);
-	assert_true(n >= 200);
+	assert_true(n >= min_n);
 	for (size_t k = 0; k < ARRAY_LEN(langs); k++)
-		assert_true(per_lang[k] >= 25);
+		assert_true(per_lang[k] >= min_lang);
 	assert_int_equal(false_yes, 0);
 	assert_int_equal(missed_yes, 0);
+}
+
+/* The table the phrase data was written with. */
+static void
+test_table(void **state)
+{
+	(void)state;
+	run_table(TABLE, 200, 25);
+}
+
+/*
+ * Replies written after the phrase data and measured before it was
+ * fixed for them: the same bar (no refusal counted, every clear yes
+ * counted) on words the data was not written from.
+ */
+static void
+test_heldout(void **state)
+{
+	(void)state;
+	run_table(HELDOUT, 120, 20);
 }
 
 static struct intent_result
@@ -168,7 +194,17 @@ test_rules(void **state)
 	} cases[] = {
 	    {"", "confirm", "empty"},
 	    {"Yes", "confirm", "yes-word"},
-	    {"Thanks, that was quick.", "confirm", "neutral"},
+	    /* Courtesy alone confirms; any other word of no class is held. */
+	    {"Thanks!", "confirm", "courtesy"},
+	    {"Cheers, Anna", "confirm", "courtesy"},
+	    {"Danke, Grüße", "confirm", "courtesy"},
+	    {"Hi Anna, thanks", "confirm", "courtesy"},
+	    {"Thanks, that was quick.", "review", "neutral"},
+	    {"Steht bei uns noch aus", "review", "neutral"},
+	    {"Preferimos ficar de fora", "decline", "refusal-phrase"},
+	    {"Obrigado,\nPassamos.", "review", "neutral"},
+	    {"Passamos", "review", "neutral"},
+	    {"v4.public.abc", "confirm", "empty"},
 	    {"No worries, of course.", "confirm", "idiom"},
 	    {"Please unsubscribe me", "withdraw", "withdraw-keyword"},
 	    {"No, I do not confirm.", "decline", "no-word"},
@@ -199,6 +235,49 @@ test_rules(void **state)
 			cases[i].decision) != 0 ||
 		    strcmp(intent_rule_name(r.rule), cases[i].rule) != 0)
 			fail_msg("[%s]: %s/%s, want %s/%s", cases[i].own,
+			    intent_decision_name(r.decision),
+			    intent_rule_name(r.rule), cases[i].decision,
+			    cases[i].rule);
+	}
+}
+
+/*
+ * A sign-off's name: with the writer known, only the writer's words are
+ * a name; unknown (NULL), one to three capitalized words that end the
+ * reply.
+ */
+static void
+test_names(void **state)
+{
+	static const struct {
+		const char *writer, *own, *decision, *rule;
+	} cases[] = {
+	    {"Anna Ruiz anna.ruiz", "Cheers, Anna", "confirm", "courtesy"},
+	    {"Anna Ruiz anna.ruiz", "cheers,\nanna", "confirm", "courtesy"},
+	    {"Anna Ruiz anna.ruiz", "Hi, Ruiz here. Thanks", "review",
+		"neutral"},
+	    {" jonas", "Danke, Grüße\nJonas", "confirm", "courtesy"},
+	    {"Banda Sol banda", "Obrigado,\nPassamos", "review", "neutral"},
+	    {"", "Grazie,\nPasso", "review", "neutral"},
+	    {"", "Thanks,\nSkip", "review", "neutral"},
+	    {NULL, "Thanks,\nSkip", "confirm", "courtesy"},
+	    {NULL, "Thanks,\nSkip.", "review", "neutral"},
+	    {NULL, "Thanks, skip", "review", "neutral"},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+		struct intent_keywords k = kw;
+		struct intent_result r;
+
+		k.writer = cases[i].writer;
+		intent_decide(NULL, &k, cases[i].own, strlen(cases[i].own), &r);
+		if (strcmp(intent_decision_name(r.decision),
+			cases[i].decision) != 0 ||
+		    strcmp(intent_rule_name(r.rule), cases[i].rule) != 0)
+			fail_msg("[%s] from [%s]: %s/%s, want %s/%s",
+			    cases[i].own,
+			    cases[i].writer ? cases[i].writer : "(null)",
 			    intent_decision_name(r.decision),
 			    intent_rule_name(r.rule), cases[i].decision,
 			    cases[i].rule);
@@ -273,9 +352,10 @@ test_phrase_file(void **state)
 	assert_int_equal(decide_own(ph, "🎸").rule, RULE_YES_WORD);
 	assert_int_equal(
 	    decide_own(ph, "Done after the tour").decision, INTENT_REVIEW);
-	/* The built-in set is not changed by another set's file. */
-	assert_int_equal(decide_own(NULL, "Please keep us out of it.").decision,
-	    INTENT_CONFIRM);
+	/* The built-in set is not changed by another set's file: there
+	 * these are words of no class, held for a person. */
+	assert_int_equal(
+	    decide_own(NULL, "Please keep us out of it.").rule, RULE_NEUTRAL);
 
 	tu_write_file(path, bad, strlen(bad), 0644);
 	err = fopen(errpath, "w");
@@ -308,6 +388,11 @@ test_request_text(void **state)
 	    "Hi Ana,\n\nPhase two is on. Reply YES once your notice to\n"
 	    "the company went out, or reply NO if you will not send one.\n\n"
 	    "v4.public.abc\n\nValid until 2026-12-31 17:51 UTC.\n";
+	/* Without the expiry: the greeting and the request's sentences. */
+	static const char pasted_head[] =
+	    "Hi Ana,\n\nPhase two is on. Reply YES once your notice to\n"
+	    "the company went out, or reply NO if you will not send one.\n\n"
+	    "v4.public.abc\n";
 	struct intent_phrases *ph = intent_phrases_new();
 	struct intent_result r;
 	char *own;
@@ -318,7 +403,12 @@ test_request_text(void **state)
 	assert_int_equal(decide_own(NULL, pasted).decision, INTENT_DECLINE);
 	assert_int_equal(intent_phrases_add_request(ph, tpl, strlen(tpl)), 0);
 	r = decide_own(ph, pasted);
+	assert_int_equal(r.decision, INTENT_REVIEW);
+	/* Only the date filled in is left: words of no class, held. */
+	assert_int_equal(r.rule, RULE_NEUTRAL);
+	r = decide_own(ph, pasted_head);
 	assert_int_equal(r.decision, INTENT_CONFIRM);
+	assert_int_equal(r.rule, RULE_COURTESY);
 	/* The artist's own words around it still count. */
 	own = tu_asprintf("Nope.\n\n%s", pasted);
 	assert_int_equal(decide_own(ph, own).decision, INTENT_DECLINE);
@@ -373,7 +463,9 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_table),
+	    cmocka_unit_test(test_heldout),
 	    cmocka_unit_test(test_rules),
+	    cmocka_unit_test(test_names),
 	    cmocka_unit_test(test_own_words),
 	    cmocka_unit_test(test_phrase_file),
 	    cmocka_unit_test(test_request_text),

@@ -11,7 +11,9 @@
  * Outcomes that change the ledger (pledge, withdraw, confirm, decline)
  * stand only on sender evidence (DESIGN.md, "Outcomes"); otherwise the
  * message is held as review/unauthenticated and 'held' says what approving
- * it records.
+ * it records.  A valid token from another address is held as
+ * review/sender-mismatch with what its words say in 'held' (a confirm
+ * or a decline), so that approving a refusal never counts it.
  *
  * The outcome and reason names are an interface (exports, views, tests):
  * they must change together with the CHECK constraints in sql/schema.sql
@@ -147,7 +149,8 @@ struct classify_result {
 	enum classify_dmarc dmarc;
 	/* For OUTCOME_REVIEW: the outcome that approving the message
 	 * records (a pledge, withdrawal, confirmation or decline held for
-	 * want of sender evidence), or OUTCOME_REVIEW when nothing. */
+	 * want of sender evidence; for sender-mismatch, the confirmation or
+	 * decline its words say), or OUTCOME_REVIEW when nothing. */
 	enum classify_outcome held;
 	/* The intent rule that decided (intent_rule_name: "negated-ask",
 	 * "empty", ...) for replies to a request and withdrawals; NULL when

@@ -18,10 +18,16 @@
  * between the fields, '#' comments and blank lines ignored.  A phrase is
  * words separated by spaces; a word ending in '*' matches any word that
  * starts with it.  Classes: yes, no, refusal, negator, negator-after,
- * ask, deferral, yet, hedge, condition, mixed, idiom, neutral, request,
- * withdraw (phrases matched in the text), and sent-from, disclaimer,
- * footer (lines dropped before reading).  LANG is informative (a
- * two-letter code or '*').
+ * ask, deferral, yet, hedge, condition, mixed, idiom, courtesy, neutral,
+ * request, withdraw (phrases matched in the text), and sent-from,
+ * disclaimer, footer (lines dropped before reading).  LANG is
+ * informative (a two-letter code or '*').
+ *
+ * Only an empty own text, a yes-word or idiom, or courtesy alone
+ * (greetings, thanks, a sign-off with the writer's name) confirm: any
+ * other words with none of the rules' classes are held for review
+ * (RULE_NEUTRAL), as a refusal in words the data does not know would
+ * otherwise be counted.
  *
  * Pure: no I/O except intent_phrases_load, no state between calls.
  * Memory: all memory belongs to the caller unless stated otherwise.
@@ -61,7 +67,8 @@ enum intent_rule {
 	RULE_EMPTY,    /* confirm */
 	RULE_IDIOM,
 	RULE_YES_WORD,
-	RULE_NEUTRAL,
+	RULE_NEUTRAL,  /* review: words that are none of the above */
+	RULE_COURTESY, /* confirm: greetings, thanks, a name, nothing else */
 };
 
 /* "withdraw-keyword", "no-word", "refusal-phrase", "negated-ask", ... */
@@ -105,6 +112,13 @@ struct intent_keywords {
 	size_t n_yes;
 	char *const *no;
 	size_t n_no;
+	/*
+	 * Who wrote the reply (the From display name and address, say), or
+	 * NULL when unknown.  A sign-off's name ("Cheers, Anna") is read as
+	 * courtesy only when its words are the writer's; with NULL, when it
+	 * is one to three capitalized words that end the reply.
+	 */
+	const char *writer;
 };
 
 struct intent_result {

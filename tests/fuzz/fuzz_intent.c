@@ -18,7 +18,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *yes[] = {"yes", "s\xc3\xad"}, *no[] = {"no", ""},
 	     *wd[] = {"withdraw"};
-	const struct intent_keywords kw = {wd, 1, yes, 2, no, 2};
+	const struct intent_keywords kw = {wd, 1, yes, 2, no, 2, NULL};
 	const char *s = (const char *)data;
 	struct intent_result r;
 	char *words;

@@ -8,7 +8,7 @@
 # fix-address, review --decline) with its effect on stats and on the
 # next send, and its audit record.
 . "$PLEDGED_SOURCE_DIR/tests/integration/common.bash"
-plan 68
+plan 72
 { base_conf; printf '[smtp]\nfrom = NoMusicForICE <pledges@example.org>\n'; } >"$t/p.conf"
 ctl() { "$PLEDGECTL" --config "$t/p.conf" "$@"; }
 stat_of() { ctl stats --json | sed -n "s/.*\"$1\":\([0-9]*\).*/\1/p"; }
@@ -156,6 +156,20 @@ check "show --message: the artist's own text" grep -q "| What would that mean fo
 check "show --message: where to find it" grep -q "where      ingested (sha256 " <<<"$out"
 out=$(ctl show bo@example.net)
 check "show: the corrections of the artist" grep -q "review .*organizer .*declined" <<<"$out"
+
+# A refusal from another address with Ann's token: held, and approving
+# it records Ann's decline, never a confirmation.
+f=$(grep -l '^To: .*<ann@example.net>' "$t"/out/*.eml | head -1)
+{
+	printf 'From: stranger@example.org\r\nSubject: Re: phase two\r\nMessage-ID: <st-r@x>\r\n\r\nNo, we will not do this.\r\n\r\n'
+	sed -n '/^Content-Type: text\/plain/,/^--=_pledged/p' "$f" | tail -n +4 | sed 's/^/> /'
+} >"$t/st.eml"
+check "a refusal from another address is held" test "$(ingest "$t/st.eml")" = "$t/st.eml: review/sender-mismatch phase 2 ann@example.net"
+id=$(sql "SELECT id FROM audit WHERE message_id = 'st-r@x'")
+check "review: approving it records the decline" grep -q "approving records the decline" <<<"$(ctl review)"
+out=$(ctl review --approve "$id" --by organizer)
+check "approved: recorded as a decline" grep -q "approved by organizer: recorded as a phase-two decline" <<<"$out"
+check "not counted: one confirmation, two declines" test "$(stat_of confirmed_phase2) $(stat_of declined)" = "1 2"
 
 # Stats, views and report agree.
 ctl report --html "$t/r.html" >/dev/null

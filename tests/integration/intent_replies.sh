@@ -48,7 +48,7 @@ a12|it|mailx|Non vedo l'ora!|confirm idiom
 a13|it|bottom|Cosa devo mandare esattamente?|review question
 a14|en|top||confirm empty
 a15|en|mailx|Done.\n\nThis email is confidential. If you are not the intended recipient, do not read it.|confirm yes-word
-a16|en|unquoted||confirm neutral
+a16|en|unquoted||review neutral
 a17|en|unquoted|Count me out|decline refusal-phrase
 a18|en|fold|Keep us out of it, thanks.|decline refusal-phrase
 a19|pt|top|Pode contar comigo 👍\n\nEnviado do meu iPhone|confirm yes-word

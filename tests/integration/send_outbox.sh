@@ -74,7 +74,7 @@ check "reply to a3's request confirms a3" test "$(reply "$f3" a3@example.net 3)"
 check "a3 confirmed" test "$(q "SELECT state FROM pledge p JOIN artist a ON a.id = p.artist_id WHERE address = 'a3@example.net'")" = confirmed
 check "a used token is not accepted twice" test "$(reply "$f3" a3@example.net 32)" = "$t/r32.eml: reject/replayed phase 1 a3@example.net"
 f1=$t/out/$(q "SELECT jti FROM token t JOIN artist a ON a.id = t.artist_id WHERE address = 'a1@example.net'").eml
-check "a1's request answered by a2: held for review" test "$(reply "$f1" a2@example.net 12)" = "$t/r12.eml: review/sender-mismatch phase 1 a1@example.net"
+check "a1's request answered by a2: held for review" test "$(reply "$f1" a2@example.net 12)" = "$t/r12.eml: review/sender-mismatch phase 1 a1@example.net rule yes-word"
 
 # Second run: nothing twice (a3 confirmed: not due; a1, a2 pending).
 dump=$(q "SELECT * FROM token" | md5sum)
