@@ -297,9 +297,25 @@ parse_ll(const char *s, long long *v)
 	return 0;
 }
 
-/* A size: a decimal integer with an optional K, M or G (x1024^n). */
+/* A unit suffix and what it multiplies by. */
+struct unit {
+	char suffix;
+	long long mult;
+};
+
+static const struct unit size_units[] = {{'k', 1024}, {'K', 1024},
+    {'m', 1024 * 1024}, {'M', 1024 * 1024}, {'g', 1024 * 1024 * 1024},
+    {'G', 1024 * 1024 * 1024}, {0, 0}};
+static const struct unit duration_units[] = {
+    {'s', 1}, {'m', 60}, {'h', 3600}, {'d', 86400}, {0, 0}};
+
+/*
+ * A decimal integer with an optional unit suffix from 'units' (sizes:
+ * K, M or G, x1024^n; durations: s, m, h or d); out of any range when the
+ * product overflows.
+ */
 static int
-parse_size(const char *s, long long *v)
+parse_scaled(const char *s, const struct unit *units, long long *v)
 {
 	char buf[32];
 	size_t n = strlen(s);
@@ -308,67 +324,18 @@ parse_size(const char *s, long long *v)
 	if (n == 0 || n >= sizeof buf)
 		return -1;
 	memcpy(buf, s, n + 1);
-	switch (buf[n - 1]) {
-	case 'k':
-	case 'K':
-		mult = 1024;
-		break;
-	case 'm':
-	case 'M':
-		mult = 1024 * 1024;
-		break;
-	case 'g':
-	case 'G':
-		mult = 1024 * 1024 * 1024;
-		break;
-	}
-	if (mult != 1)
-		buf[n - 1] = '\0';
+	for (; units->suffix != 0; units++)
+		if (buf[n - 1] == units->suffix) {
+			mult = units->mult;
+			buf[n - 1] = '\0';
+			break;
+		}
 	if (parse_ll(buf, v) == -1)
 		return -1;
 	if (*v > LLONG_MAX / mult)
 		*v = LLONG_MAX;
 	else if (*v < LLONG_MIN / mult)
 		*v = LLONG_MIN;
-	else
-		*v *= mult;
-	return 0;
-}
-
-/* A duration: a decimal integer with an optional s, m, h or d. */
-static int
-parse_duration(const char *s, long long *v)
-{
-	char buf[32];
-	size_t n = strlen(s);
-	long long mult = 1;
-
-	if (n == 0 || n >= sizeof buf)
-		return -1;
-	memcpy(buf, s, n + 1);
-	switch (buf[n - 1]) {
-	case 's':
-		break;
-	case 'm':
-		mult = 60;
-		break;
-	case 'h':
-		mult = 3600;
-		break;
-	case 'd':
-		mult = 86400;
-		break;
-	default:
-		mult = 0;
-	}
-	if (mult != 0)
-		buf[n - 1] = '\0';
-	else
-		mult = 1;
-	if (parse_ll(buf, v) == -1)
-		return -1;
-	if (*v > LLONG_MAX / mult || *v < LLONG_MIN / mult)
-		*v = *v < 0 ? LLONG_MIN : LLONG_MAX;
 	else
 		*v *= mult;
 	return 0;
@@ -471,8 +438,8 @@ set_value(struct parser *p, const struct key *k, char *value)
 		}
 		if ((k->kind == K_INT ? parse_ll(value, &v)
 			    : k->kind == K_SIZE
-			    ? parse_size(value, &v)
-			    : parse_duration(value, &v)) == -1) {
+			    ? parse_scaled(value, size_units, &v)
+			    : parse_scaled(value, duration_units, &v)) == -1) {
 			if (k->kind == K_DURATION)
 				perr(p,
 				    "%s: '%s' is not a duration (N, Ns, Nm, "
