@@ -136,7 +136,7 @@ struct view {
 	size_t len;
 	struct text_split split; /* own and quoted */
 	char *words; /* own text without "Sent from", disclaimers, footers */
-	const char *subject;	 /* Re:, Fwd: and kin skipped */
+	const char *subject; /* Re:, Fwd: and kin skipped */
 	size_t subject_len;
 	bool subject_has_ref;
 	char ref[TOKEN_JTI_MAX + 1];

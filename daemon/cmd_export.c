@@ -207,8 +207,7 @@ artist_row(const struct store_artist_row *r, void *arg)
 static const char *const message_cols[] = {"id", "mailbox", "uidvalidity",
     "uid", "message_id", "from", "from_name", "subject", "outcome", "reason",
     "phase", "artist", "jti", "dmarc", "size", "sha256", "own_text", "decision",
-    "decided_by", "decided_at", "processed_at", "rule",
-    "written_at"};
+    "decided_by", "decided_at", "processed_at", "rule", "written_at"};
 
 static int
 message_row(const struct store_audit_row *r, void *arg)

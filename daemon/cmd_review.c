@@ -396,7 +396,8 @@ cmd_review(int argc, char **argv, const char *config_path)
 			       "have recorded (the pledge or the "
 			       "confirmation),\n--decline records the "
 			       "artist's refusal of the phase, --reject "
-			       "closes it\nwithout effect.  --json: one JSON object a line.\n",
+			       "closes it\nwithout effect.  --json: one JSON "
+			       "object a line.\n",
 			    review_usage);
 			return EX_OK;
 		default:

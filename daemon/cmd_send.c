@@ -392,7 +392,8 @@ cmd_send(int argc, char **argv, const char *config_path)
 			failed++;
 			skip_count(&failures, requests_last_reason(rq));
 			fprintf(stderr, "pledgectl: send: %s: %sfailed: %s\n",
-			    E(t.addr[i], ea), dry ? "would have " : "", E(detail, ed));
+			    E(t.addr[i], ea), dry ? "would have " : "",
+			    E(detail, ed));
 			break;
 		case REQUESTS_NO_ARTIST:
 			fprintf(stderr, "pledgectl: send: %s: no such artist\n",

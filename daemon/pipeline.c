@@ -213,7 +213,8 @@ pipeline_process(const struct pipeline_params *pp,
     const char *sha256, int64_t now, struct pipeline_decision *out)
 {
 	struct classify_lookup lk = {pp->store, lk_jti_used, lk_token_by_jti,
-	    lk_token_by_request, lk_has_pledged, lk_token_by_ref, lk_same_artist};
+	    lk_token_by_request, lk_has_pledged, lk_token_by_ref,
+	    lk_same_artist};
 	struct message *msg = NULL;
 	const char *why = NULL;
 	enum pipeline_status ps = PIPELINE_RECORDED;

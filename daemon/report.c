@@ -335,7 +335,8 @@ report_phase2_shares(char *buf, size_t len, const struct store_stats *s)
 {
 	char a[96], b[96];
 
-	report_share(a, sizeof a, s->phase2_of_pledged, s->pledged, "who pledged");
+	report_share(
+	    a, sizeof a, s->phase2_of_pledged, s->pledged, "who pledged");
 	/* A campaign that skipped the phase-one round has no such base: no
 	 * "0 of the 0 confirmed in phase one". */
 	if (s->confirmed_phase1 == 0)

@@ -1117,8 +1117,7 @@ test_judged_at_receipt(void **state)
 	tok = make_token(fx.key, "late@example.org", 2, -30, CAMPAIGN, NULL);
 	m = reply("late@example.org", "Re: x", NULL, "Done.\r\n");
 	msg = tu_asprintf(
-	    "Date: Fri, 1 Jan 2100 00:00:00 +0000\r\n%s\r\n> %s\r\n", m,
-	    tok);
+	    "Date: Fri, 1 Jan 2100 00:00:00 +0000\r\n%s\r\n> %s\r\n", m, tok);
 	r = decide_at(msg, 0);
 	expect(&r, OUTCOME_REJECT, REASON_EXPIRED, 0);
 	free(m), free(msg), free(tok);

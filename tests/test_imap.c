@@ -767,7 +767,8 @@ test_hostile_refusals(void **state)
 		else
 			assert_int_equal(
 			    imap_idle_wait(c, 1, &activity), IMAP_REFUSED);
-		assert_int_equal(imap_status_exit(IMAP_REFUSED), 69); /* DESIGN has no EX_PROTOCOL */
+		assert_int_equal(imap_status_exit(IMAP_REFUSED),
+		    69); /* DESIGN has no EX_PROTOCOL */
 		assert_int_equal(
 		    imap_search_above(c, 0, next, &uids, &n), IMAP_OK);
 		assert_int_equal(n, 2);

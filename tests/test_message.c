@@ -807,8 +807,7 @@ test_date_parse(void **state)
 	};
 
 	(void)state;
-	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
-	{
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		int64_t t = -1;
 
 		if (message_date_parse(cases[i].in, &t) != 0)

@@ -1223,43 +1223,44 @@ static void
 test_audit_moved(void **state)
 {
 	struct fx *fx = *state;
-	struct store_audit a = audit("INBOX", 1, "m@x", SHA_A, "pledge", NULL, 0);
-	struct store_audit b = audit("INBOX", 2, "m@x", SHA_A, "ignore",
-	    "duplicate", 0);
+	struct store_audit a =
+	    audit("INBOX", 1, "m@x", SHA_A, "pledge", NULL, 0);
+	struct store_audit b =
+	    audit("INBOX", 2, "m@x", SHA_A, "ignore", "duplicate", 0);
 
 	assert_int_equal(store_audit_insert(fx->st, &a, NULL), STORE_OK);
 	assert_int_equal(store_audit_insert(fx->st, &b, NULL), STORE_OK);
 	/* Asking moves nothing. */
-	assert_int_equal(store_audit_moved(fx->st, "INBOX", 8, 5, "m@x", SHA_A,
-			     false),
+	assert_int_equal(
+	    store_audit_moved(fx->st, "INBOX", 8, 5, "m@x", SHA_A, false),
 	    STORE_OK);
 	assert_false(store_audit_seen(fx->st, "INBOX", 8, 5, NULL));
 	/* Another mailbox, other content, another Message-ID: no. */
-	assert_int_equal(store_audit_moved(fx->st, "Other", 8, 5, "m@x", SHA_A,
-			     true),
+	assert_int_equal(
+	    store_audit_moved(fx->st, "Other", 8, 5, "m@x", SHA_A, true),
 	    STORE_NOT_FOUND);
-	assert_int_equal(store_audit_moved(fx->st, "INBOX", 8, 5, "m@x", SHA_B,
-			     true),
+	assert_int_equal(
+	    store_audit_moved(fx->st, "INBOX", 8, 5, "m@x", SHA_B, true),
 	    STORE_NOT_FOUND);
-	assert_int_equal(store_audit_moved(fx->st, "INBOX", 8, 5, NULL, SHA_A,
-			     true),
+	assert_int_equal(
+	    store_audit_moved(fx->st, "INBOX", 8, 5, NULL, SHA_A, true),
 	    STORE_NOT_FOUND);
 	/* Two copies under the new UIDVALIDITY take the two rows, oldest
 	 * first; a third is new. */
-	assert_int_equal(store_audit_moved(fx->st, "INBOX", 8, 5, "m@x", SHA_A,
-			     true),
+	assert_int_equal(
+	    store_audit_moved(fx->st, "INBOX", 8, 5, "m@x", SHA_A, true),
 	    STORE_OK);
-	assert_int_equal(store_audit_moved(fx->st, "INBOX", 8, 6, "m@x", SHA_A,
-			     true),
+	assert_int_equal(
+	    store_audit_moved(fx->st, "INBOX", 8, 6, "m@x", SHA_A, true),
 	    STORE_OK);
-	assert_int_equal(store_audit_moved(fx->st, "INBOX", 8, 7, "m@x", SHA_A,
-			     true),
+	assert_int_equal(
+	    store_audit_moved(fx->st, "INBOX", 8, 7, "m@x", SHA_A, true),
 	    STORE_NOT_FOUND);
 	assert_true(store_audit_seen(fx->st, "INBOX", 8, 5, NULL));
 	assert_true(store_audit_seen(fx->st, "INBOX", 8, 6, NULL));
 	assert_false(store_audit_seen(fx->st, "INBOX", 7, 1, NULL));
-	assert_row(fx->st->db, "SELECT outcome FROM audit WHERE uid = 5",
-	    "pledge");
+	assert_row(
+	    fx->st->db, "SELECT outcome FROM audit WHERE uid = 5", "pledge");
 	assert_row(fx->st->db, "SELECT count(*) FROM audit", "2");
 }
 
@@ -1273,7 +1274,8 @@ test_token_by_ref(void **state)
 	int64_t id;
 
 	assert_int_equal(
-	    store_artist_upsert(fx->st, "ana@example.org", NULL, &id), STORE_OK);
+	    store_artist_upsert(fx->st, "ana@example.org", NULL, &id),
+	    STORE_OK);
 	assert_int_equal(store_token_issue(fx->st, "jti-0000-0001", id, 1,
 			     "v4.public.R", DAY1, DAY3, "SecretRef0001"),
 	    STORE_OK);

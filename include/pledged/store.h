@@ -660,10 +660,10 @@ void store_digest_free(struct store_digest *);
 enum store_status store_digest_marks(struct store *, int64_t *audit_max,
     int64_t forgotten_after, int64_t *forgotten, int64_t *forgotten_max);
 enum store_status store_digest_begin(struct store *,
-    const struct store_digest *, const char *message_id,
-    const char *recipients, int64_t *id);
-enum store_status store_digest_end(struct store *, int64_t id, bool sent,
-    int64_t sent_at, const char *error);
+    const struct store_digest *, const char *message_id, const char *recipients,
+    int64_t *id);
+enum store_status store_digest_end(
+    struct store *, int64_t id, bool sent, int64_t sent_at, const char *error);
 
 /*
  * A short text that changes whenever what the campaign pages show may
