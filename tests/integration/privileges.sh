@@ -38,7 +38,10 @@ for f in "$t"/var/*; do
 	check "$(basename "$f") is not readable by others" \
 	    test "$(( 0$(stat -c %a "$f") & 7 ))" = 0
 done
-# And the store's owner can go on by itself.
+# And the store's owner can go on by itself (which needs the build tree
+# to be reachable by that user: a clone under a 0700 directory is not).
+runuser -u nobody -- test -x "$PLEDGECTL" ||
+    fatal "user nobody cannot run $PLEDGECTL: make the directories above the build tree searchable (chmod o+x)"
 rc=0
 runuser -u nobody -- "$PLEDGECTL" --config "$t/p.conf" stats >/dev/null 2>&1 || rc=$?
 check "nobody's own pledgectl stats works after root's" test "$rc" = 0
