@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "pledged/classify.h"
 #include "pledged/message.h"
@@ -366,6 +367,19 @@ failure_rank(enum token_status st)
 	}
 }
 
+/* Has the policy's deadline passed?  (Cheap enough between steps.) */
+static bool
+past_deadline(const struct classify_policy *pol)
+{
+	struct timespec ts;
+
+	if (pol->deadline_ms == 0)
+		return false;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 >=
+	    pol->deadline_ms;
+}
+
 static void
 try_token(const struct classify_policy *pol, const struct token_policy *tp,
     const char *tok, size_t len, struct found *f)
@@ -393,7 +407,7 @@ scan_text(const struct classify_policy *pol, const struct token_policy *tp,
 	struct text_tokens tt = {NULL, 0};
 
 	text_find_tokens(text, len, &tt);
-	for (size_t i = 0; i < tt.n; i++)
+	for (size_t i = 0; i < tt.n && !past_deadline(pol); i++)
 		try_token(pol, tp, tt.items[i], strlen(tt.items[i]), f);
 	text_tokens_free(&tt);
 }
@@ -409,6 +423,8 @@ find_tokens(const struct classify_policy *pol, const struct token_policy *tp,
 		size_t len;
 		char *s;
 
+		if (past_deadline(pol))
+			return;
 		/* A forwarded or returned message is not the writer's. */
 		if (p->in_attachment_or_rfc822)
 			continue;
@@ -591,6 +607,8 @@ classify_message(const struct classify_policy *pol,
 	memset(out, 0, sizeof *out);
 	memset(&f, 0, sizeof f);
 	view_init(&v, msg);
+	if (past_deadline(pol))
+		goto late;
 	set_own_text(out, v.split.own);
 	out->dmarc = dmarc_result(pol, msg);
 	out->outcome = OUTCOME_IGNORE;
@@ -620,6 +638,8 @@ classify_message(const struct classify_policy *pol,
 		goto out;
 	}
 	find_tokens(pol, &tp, msg, &f);
+	if (past_deadline(pol))
+		goto late;
 	if (!f.have_valid)
 		find_by_reference(pol, &tp, lk, msg, &v, &f);
 	if (f.have_valid) {
@@ -644,6 +664,13 @@ classify_message(const struct classify_policy *pol,
 		goto out;
 	}
 	out->reason = REASON_OTHER;
+	goto out;
+late:
+	/* Too long to read: like a message the parser cannot take. */
+	out->outcome = OUTCOME_REJECT;
+	out->reason = REASON_UNPARSEABLE;
+	out->phase = 0;
+	out->artist[0] = out->jti[0] = '\0';
 out:
 	view_free(&v);
 }

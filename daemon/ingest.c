@@ -21,17 +21,6 @@
 #include "pledged/log.h"
 #include "pledged/store.h"
 
-#define INGEST_BATCH 200
-
-/*
- * Pledges decided in the open batch: with auto_confirm, each gets its
- * request once the batch is committed, never before.
- */
-struct pledges {
-	char addr[INGEST_BATCH][CLASSIFY_ADDR_MAX + 1];
-	size_t n;
-};
-
 struct input {
 	char *buf;  /* NULL when over the cap */
 	size_t len; /* the whole size */
@@ -104,8 +93,13 @@ worse(int a, int b)
 	return rb > ra ? b : a;
 }
 
+/*
+ * One file.  The pipeline records the decision in a transaction of its
+ * own, so with auto_confirm a new pledge gets its request right after,
+ * never before its COMMIT.
+ */
 static int
-ingest_one(struct engine *e, const char *name, int fd, struct pledges *pl)
+ingest_one(struct engine *e, const char *name, int fd)
 {
 	struct pipeline_source src = {NULL, 0, 0};
 	struct pipeline_decision d;
@@ -121,14 +115,16 @@ ingest_one(struct engine *e, const char *name, int fd, struct pledges *pl)
 	case PIPELINE_SEEN:
 		printf("%s: already recorded\n", name);
 		break;
+	case PIPELINE_BUSY:
+		rc = EX_TEMPFAIL;
+		break;
 	case PIPELINE_ERR:
 		rc = EX_IOERR;
 		break;
 	default:
 		engine_print_decision(stdout, name, &d);
-		if (d.result.outcome == OUTCOME_PLEDGE && pl->n < INGEST_BATCH)
-			memcpy(pl->addr[pl->n++], d.result.artist,
-			    sizeof pl->addr[0]);
+		if (d.result.outcome == OUTCOME_PLEDGE && !e->dry_run)
+			engine_auto_confirm(e, d.result.artist);
 		if (d.result.reason == REASON_UNPARSEABLE)
 			rc = EX_DATAERR;
 	}
@@ -136,44 +132,11 @@ ingest_one(struct engine *e, const char *name, int fd, struct pledges *pl)
 	return rc;
 }
 
-static int
-ingest_commit(struct engine *e, struct pledges *pl)
-{
-	if (e->dry_run)
-		return EX_OK;
-	if (store_commit(e->store) != STORE_OK)
-		return EX_IOERR;
-	for (size_t i = 0; i < pl->n; i++)
-		engine_auto_confirm(e, pl->addr[i]);
-	pl->n = 0;
-	return EX_OK;
-}
-
-static int
-ingest_begin(struct engine *e)
-{
-	enum store_status st;
-
-	if (e->dry_run)
-		return EX_OK;
-	st = store_begin(e->store);
-	if (st == STORE_OK)
-		return EX_OK;
-	return st == STORE_BUSY ? EX_TEMPFAIL : EX_IOERR;
-}
-
 int
 ingest_run(struct engine *e, char **files, int n)
 {
-	struct pledges *pl;
-	int rc = EX_OK, one, fd, in_batch = 0;
+	int rc = EX_OK, one, fd;
 
-	if ((pl = calloc(1, sizeof *pl)) == NULL) {
-		log_warn("ingest");
-		return EX_OSERR;
-	}
-	if ((rc = ingest_begin(e)) != EX_OK)
-		goto out;
 	for (int i = 0; i < (n == 0 ? 1 : n); i++) {
 		const char *name = n == 0 ? "-" : files[i];
 
@@ -184,27 +147,13 @@ ingest_run(struct engine *e, char **files, int n)
 			rc = worse(rc, EX_NOINPUT);
 			continue;
 		}
-		one = ingest_one(e, name, fd, pl);
+		one = ingest_one(e, name, fd);
 		if (fd != STDIN_FILENO)
 			close(fd);
-		if (one == EX_IOERR) {
-			if (!e->dry_run)
-				store_rollback(e->store);
-			rc = EX_IOERR;
-			goto out;
-		}
 		rc = worse(rc, one);
-		if (++in_batch == INGEST_BATCH) {
-			in_batch = 0;
-			if ((one = ingest_commit(e, pl)) != EX_OK ||
-			    (one = ingest_begin(e)) != EX_OK) {
-				rc = one;
-				goto out;
-			}
-		}
+		/* The store is failing or taken: the rest would fare alike. */
+		if (one == EX_IOERR || one == EX_TEMPFAIL)
+			break;
 	}
-	rc = worse(rc, ingest_commit(e, pl));
-out:
-	free(pl);
 	return rc;
 }

@@ -1,17 +1,29 @@
 /*
  * pipeline: decide one message and record the decision.
  *
- * Every message read gets exactly one audit row, written in the caller's
- * transaction together with whatever the decision changes (artist, pledge,
- * confirmation, bounced request), so a crash leaves either all of it or
- * none, and the next run sees the message again.  A message already
- * decided under the same mailbox, UIDVALIDITY and UID (or, for ingest,
- * the same content) is left alone: that is what makes a second pass a
- * no-op.
+ * Every message read gets exactly one audit row, written together with
+ * whatever the decision changes (artist, pledge, confirmation, bounced
+ * request) in one short BEGIN IMMEDIATE transaction of its own, so a
+ * crash leaves either all of it or none, and the next run sees the
+ * message again.  A message already decided under the same mailbox,
+ * UIDVALIDITY and UID (or, for ingest, the same content) is left alone:
+ * that is what makes a second pass a no-op.
+ *
+ * Deciding comes first and holds no lock: the parse in the worker, the
+ * text extraction, the token search and the classification run outside
+ * any transaction, under one deadline per message (PIPELINE_DEADLINE_MS,
+ * the worker's own limit included).  The store's look-ups read committed
+ * state; only the few writes that record the decision take the write
+ * lock, so no message, however hostile, can keep organizers' commands
+ * (pledgectl issue, review) waiting.  A message over the deadline is
+ * recorded reject/unparseable, like one that crashes the parser, and is
+ * never read again.
  */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "pledged/log.h"
 #include "pledged/message.h"
@@ -48,6 +60,30 @@ lk_has_pledged(void *arg, const char *address)
 		return false;
 	return strcmp(state, "received") == 0 ||
 	    strcmp(state, "confirmed") == 0;
+}
+
+/*
+ * For the crash tests: PLEDGED_FAULT=before-commit kills the process just
+ * before the COMMIT of a decision, as a power cut would.
+ */
+static void
+fault_before_commit(void)
+{
+	const char *want = getenv("PLEDGED_FAULT");
+
+	if (want != NULL && strcmp(want, "before-commit") == 0) {
+		log_warnx("pipeline: fault injected at before-commit");
+		raise(SIGKILL);
+	}
+}
+
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static const char *
@@ -163,6 +199,34 @@ record(const struct pipeline_params *pp, const struct pipeline_source *src,
 	return rc == STORE_DUPLICATE || rc == STORE_NOT_FOUND ? STORE_OK : rc;
 }
 
+/* The decision's writes, in one short transaction of their own. */
+static enum pipeline_status
+commit_decision(const struct pipeline_params *pp,
+    const struct pipeline_source *src, const struct message *msg, size_t len,
+    int64_t now, struct pipeline_decision *d)
+{
+	switch (store_begin(pp->store)) {
+	case STORE_OK:
+		break;
+	case STORE_BUSY:
+		return PIPELINE_BUSY;
+	default:
+		return PIPELINE_ERR;
+	}
+	if (record(pp, src, msg, len, now, d) != STORE_OK) {
+		store_rollback(pp->store);
+		d->audit_id = 0;
+		return PIPELINE_ERR;
+	}
+	fault_before_commit();
+	if (store_commit(pp->store) != STORE_OK) {
+		store_rollback(pp->store);
+		d->audit_id = 0;
+		return PIPELINE_ERR;
+	}
+	return PIPELINE_RECORDED;
+}
+
 enum pipeline_status
 pipeline_process(const struct pipeline_params *pp,
     const struct pipeline_source *src, const char *raw, size_t len,
@@ -170,6 +234,7 @@ pipeline_process(const struct pipeline_params *pp,
 {
 	struct classify_lookup lk = {pp->store, lk_jti_used, lk_token_by_jti,
 	    lk_token_by_request, lk_has_pledged};
+	struct classify_policy pol = *pp->policy;
 	struct message *msg = NULL;
 	const char *why = NULL;
 	enum pipeline_status ps = PIPELINE_RECORDED;
@@ -183,6 +248,8 @@ pipeline_process(const struct pipeline_params *pp,
 		src->uid, out->sha256[0] != '\0' ? out->sha256 : NULL))
 		return PIPELINE_SEEN;
 
+	/* One deadline for the whole decision, the parse included. */
+	pol.deadline_ms = now_ms() + PIPELINE_DEADLINE_MS;
 	if (raw == NULL || len > pp->max_message_bytes)
 		decide_unread(&out->result, REASON_TOO_LARGE);
 	else {
@@ -207,12 +274,16 @@ pipeline_process(const struct pipeline_params *pp,
 			memset(&out->result, 0, sizeof out->result);
 			out->result.outcome = OUTCOME_IGNORE;
 			out->result.reason = REASON_DUPLICATE;
-		} else
-			classify_message(
-			    pp->policy, &lk, msg, now, &out->result);
+		} else {
+			classify_message(&pol, &lk, msg, now, &out->result);
+			if (out->result.reason == REASON_UNPARSEABLE)
+				log_info("pipeline: unparseable message "
+					 "(over the %d ms limit)",
+				    PIPELINE_DEADLINE_MS);
+		}
 	}
-	if (!pp->dry_run && record(pp, src, msg, len, now, out) != STORE_OK)
-		ps = PIPELINE_ERR;
+	if (!pp->dry_run)
+		ps = commit_decision(pp, src, msg, len, now, out);
 	message_free(msg);
 	return ps;
 }

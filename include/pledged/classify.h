@@ -76,6 +76,12 @@ struct classify_policy {
 	size_t n_no_keywords;
 	const char *authserv_id; /* NULL: Authentication-Results ignored */
 	bool require_dmarc;
+	/*
+	 * CLOCK_MONOTONIC milliseconds after which classify_message stops
+	 * reading and decides reject/unparseable; 0: no deadline.  Checked
+	 * between steps (each linear in the message's bounded text).
+	 */
+	int64_t deadline_ms;
 };
 
 /*
@@ -122,7 +128,8 @@ struct classify_result {
 
 /*
  * Decide 'msg' as of 'now' (Unix seconds).  Never fails: a message that
- * fits nothing is ignore/other.
+ * fits nothing is ignore/other; one whose reading passes the policy's
+ * deadline is reject/unparseable.
  */
 void classify_message(const struct classify_policy *,
     const struct classify_lookup *, const struct message *msg, int64_t now,

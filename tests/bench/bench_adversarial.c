@@ -6,6 +6,9 @@
  *
  *   build/bench_adversarial [CASE-SUBSTRING] [MAX-MiB]
  *
+ * BENCH_LIMIT (seconds, default 120) stops a run that takes longer, and
+ * the larger sizes of its case: the case is then reported superlinear.
+ *
  * Each case is a message whose body (or Subject, for subject-*) is one
  * short unit repeated to the size, optionally after a prefix (the 256
  * open elements of html-end-full-stack, say).  Each run is a forked
@@ -22,6 +25,7 @@
  * machine stays well below that for linear code; quadratic code reaches
  * 8 over 1..8 MiB).
  */
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -314,6 +318,9 @@ run_one(const struct bcase *c, size_t size)
 	return t0;
 }
 
+static unsigned run_limit = 120;
+
+/* 0 done, 1 over run_limit seconds, -1 failed. */
 static int
 measure(const struct bcase *c, size_t mib, double *secs, double *rss_mib)
 {
@@ -324,7 +331,10 @@ measure(const struct bcase *c, size_t mib, double *secs, double *rss_mib)
 	if (pipe(fd) != 0 || (pid = fork()) < 0)
 		return -1;
 	if (pid == 0) {
-		double t = run_one(c, mib << 20);
+		double t;
+		/* A quadratic case at 8 MiB would run for hours. */
+		alarm(run_limit);
+		t = run_one(c, mib << 20);
 		close(fd[0]);
 		_exit(write(fd[1], &t, sizeof t) == sizeof t ? 0 : 1);
 	}
@@ -332,8 +342,11 @@ measure(const struct bcase *c, size_t mib, double *secs, double *rss_mib)
 	if (read(fd[0], secs, sizeof *secs) != sizeof *secs)
 		*secs = -1;
 	close(fd[0]);
-	if (wait4(pid, &status, 0, &ru) < 0 || !WIFEXITED(status) ||
-	    WEXITSTATUS(status) != 0 || *secs < 0)
+	if (wait4(pid, &status, 0, &ru) < 0)
+		return -1;
+	if (WIFSIGNALED(status) && WTERMSIG(status) == SIGALRM)
+		return 1;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || *secs < 0)
 		return -1;
 	*rss_mib = (double)ru.ru_maxrss / 1024.0;
 	return 0;
@@ -345,7 +358,10 @@ main(int argc, char **argv)
 	const char *only = argc > 1 ? argv[1] : "";
 	size_t max_mib = argc > 2 ? strtoul(argv[2], NULL, 10) : 8;
 	double worst = 0;
-	int bad = 0;
+	int bad = 0, rc;
+
+	if (getenv("BENCH_LIMIT") != NULL)
+		run_limit = (unsigned)strtoul(getenv("BENCH_LIMIT"), NULL, 10);
 
 	printf("%-26s %4s %9s %9s %9s\n", "case", "MiB", "cpu s", "s/MiB",
 	    "rss MiB");
@@ -356,10 +372,15 @@ main(int argc, char **argv)
 		if (strstr(c->name, only) == NULL)
 			continue;
 		for (size_t mib = 1; mib <= max_mib; mib *= 2) {
-			if (measure(c, mib, &secs, &rss) != 0) {
-				printf("%-26s %4zu   FAILED\n", c->name, mib);
+			if ((rc = measure(c, mib, &secs, &rss)) != 0) {
+				if (rc > 0)
+					printf("%-26s %4zu  > %u s: stopped\n",
+					    c->name, mib, run_limit);
+				else
+					printf("%-26s %4zu   FAILED\n", c->name,
+					    mib);
 				bad = 1;
-				continue;
+				break;
 			}
 			printf("%-26s %4zu %9.3f %9.3f %9.1f\n", c->name, mib,
 			    secs, secs / (double)mib, rss);
