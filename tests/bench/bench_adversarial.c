@@ -42,7 +42,9 @@
 
 /* _RAW: the header says so, the body is written as is. */
 enum enc { E_8BIT, E_BASE64, E_QP, E_QP_RAW, E_BASE64_RAW };
-enum where { W_BODY, W_SUBJECT };
+/* W_PARTS: the units spread over PARTS text/plain parts. */
+enum where { W_BODY, W_SUBJECT, W_PARTS };
+#define PARTS 100
 
 struct bcase {
 	const char *name;
@@ -122,6 +124,7 @@ static const struct bcase cases[] = {
     {"plain-qp-escapes", PLAIN, E_QP_RAW, W_BODY, NULL, 0, "=3D=X=\r"},
     {"flowed-lines", FLOWED, E_8BIT, W_BODY, NULL, 0, "a \n"},
     {"flowed-quotes", FLOWED, E_8BIT, W_BODY, NULL, 0, ">>>> a \n"},
+    {"parts-tokens", PLAIN, E_8BIT, W_PARTS, NULL, 0, NULL},
     {"subject-re", PLAIN, E_8BIT, W_SUBJECT, NULL, 0, "Re: "},
     {"subject-re-n", PLAIN, E_8BIT, W_SUBJECT, NULL, 0, "Re[2]: AW: "},
     {"subject-ref", PLAIN, E_8BIT, W_SUBJECT, NULL, 0, "[ref:"},
@@ -156,16 +159,39 @@ puts_(struct buf *b, const char *s)
 	put(b, s, strlen(s));
 }
 
+/*
+ * 64 different token-shaped lines of 100 bytes: each part gives the token
+ * search its maximum of candidates, and every one must be verified.
+ */
+static const char *
+distinct_tokens(void)
+{
+	static char u[64 * 101 + 1];
+	size_t o = 0;
+
+	if (u[0] != '\0')
+		return u;
+	for (int i = 0; i < 64; i++) {
+		o += (size_t)snprintf(u + o, sizeof u - o, "v4.public.%02d", i);
+		for (; o % 101 != 100; o++)
+			u[o] = (char)('A' + o % 26);
+		u[o++] = '\n';
+	}
+	u[o] = '\0';
+	return u;
+}
+
 /* The prefix, then units up to 'size' bytes. */
 static void
 content(const struct bcase *c, size_t size, struct buf *out)
 {
-	size_t ul = strlen(c->unit);
+	const char *unit = c->unit != NULL ? c->unit : distinct_tokens();
+	size_t ul = strlen(unit);
 
 	for (int i = 0; c->prefix != NULL && i < c->prefix_n; i++)
 		puts_(out, c->prefix);
 	while (out->len + ul <= size)
-		put(out, c->unit, ul);
+		put(out, unit, ul);
 }
 
 static void
@@ -240,7 +266,8 @@ message(const struct bcase *c, size_t size, struct buf *m)
 	else
 		puts_(m, "Re: hello");
 	puts_(m, "\r\nContent-Type: ");
-	puts_(m, c->ctype);
+	puts_(
+	    m, c->where == W_PARTS ? "multipart/mixed; boundary=b" : c->ctype);
 	puts_(m, "\r\nContent-Transfer-Encoding: ");
 	puts_(m,
 	    c->enc == E_QP || c->enc == E_QP_RAW	       ? cte_names[0]
@@ -249,6 +276,18 @@ message(const struct bcase *c, size_t size, struct buf *m)
 	puts_(m, "\r\n\r\n");
 	if (c->where == W_SUBJECT) {
 		puts_(m, "yes\r\n");
+		return;
+	}
+	if (c->where == W_PARTS) {
+		for (int i = 0; i < PARTS; i++) {
+			body.len = 0;
+			content(c, size / PARTS, &body);
+			puts_(m, "--b\r\nContent-Type: " PLAIN "\r\n\r\n");
+			put(m, body.p, body.len);
+			puts_(m, "\r\n");
+		}
+		puts_(m, "--b--\r\n");
+		free(body.p);
 		return;
 	}
 	/* Encoded bodies grow by a third: make the decoded text 'size'. */
