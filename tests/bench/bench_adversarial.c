@@ -42,8 +42,9 @@
 
 /* _RAW: the header says so, the body is written as is. */
 enum enc { E_8BIT, E_BASE64, E_QP, E_QP_RAW, E_BASE64_RAW };
-/* W_PARTS: the units spread over PARTS text/plain parts. */
-enum where { W_BODY, W_SUBJECT, W_PARTS };
+/* W_PARTS: the units spread over PARTS text/plain parts; W_HEADER: the
+   units make the header named by the prefix ("References"). */
+enum where { W_BODY, W_SUBJECT, W_PARTS, W_HEADER };
 #define PARTS 100
 
 struct bcase {
@@ -129,6 +130,12 @@ static const struct bcase cases[] = {
     {"subject-re-n", PLAIN, E_8BIT, W_SUBJECT, NULL, 0, "Re[2]: AW: "},
     {"subject-ref", PLAIN, E_8BIT, W_SUBJECT, NULL, 0, "[ref:"},
     {"subject-external", PLAIN, E_8BIT, W_SUBJECT, NULL, 0, "[EXTERNAL] "},
+    {"subject-2047", PLAIN, E_8BIT, W_SUBJECT, NULL, 0,
+	"=?utf-8?q?R=C3=A9:_?= =?iso-8859-1?b?6Q==?= "},
+    {"header-references", PLAIN, E_8BIT, W_HEADER, "References", 0, "<a@b> "},
+    {"header-auth-results", PLAIN, E_8BIT, W_HEADER, "Authentication-Results",
+	0, "mx; dmarc=pass (a; dmarc=fail) "},
+    {"header-from-list", PLAIN, E_8BIT, W_HEADER, "Cc", 0, "a <b@c>, "},
 };
 
 static const char *const cte_names[] = {"quoted-printable", "base64", "8bit"};
@@ -260,6 +267,18 @@ message(const struct bcase *c, size_t size, struct buf *m)
 	    "Message-ID: <bench@example.org>\r\n"
 	    "Date: Mon, 1 Jan 2024 10:00:00 +0000\r\n"
 	    "MIME-Version: 1.0\r\n");
+	if (c->where == W_HEADER) {
+		struct buf h = {0};
+		struct bcase plain = *c;
+
+		plain.prefix = NULL;
+		content(&plain, size, &h);
+		puts_(m, c->prefix);
+		puts_(m, ": ");
+		put(m, h.p, h.len);
+		puts_(m, "\r\n");
+		free(h.p);
+	}
 	puts_(m, "Subject: ");
 	if (c->where == W_SUBJECT)
 		content(c, size, m);
@@ -274,7 +293,7 @@ message(const struct bcase *c, size_t size, struct buf *m)
 		: c->enc == E_BASE64 || c->enc == E_BASE64_RAW ? cte_names[1]
 							       : cte_names[2]);
 	puts_(m, "\r\n\r\n");
-	if (c->where == W_SUBJECT) {
+	if (c->where == W_SUBJECT || c->where == W_HEADER) {
 		puts_(m, "yes\r\n");
 		return;
 	}
