@@ -367,17 +367,17 @@ failure_rank(enum token_status st)
 	}
 }
 
-/* Has the policy's deadline passed?  (Cheap enough between steps.) */
+/* Has the policy's CPU deadline passed?  (Cheap enough between steps.) */
 static bool
 past_deadline(const struct classify_policy *pol)
 {
 	struct timespec ts;
 
-	if (pol->deadline_ms == 0)
+	if (pol->cpu_deadline_ms == 0)
 		return false;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 >=
-	    pol->deadline_ms;
+	    pol->cpu_deadline_ms;
 }
 
 static void

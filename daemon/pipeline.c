@@ -11,8 +11,10 @@
  *
  * Deciding comes first and holds no lock: the parse in the worker, the
  * text extraction, the token search and the classification run outside
- * any transaction, under one deadline per message (PIPELINE_DEADLINE_MS,
- * the worker's own limit included).  The store's look-ups read committed
+ * any transaction, under one CPU budget per message (PIPELINE_CPU_MS):
+ * what the worker's child spent on the parse is taken off what the
+ * classifier may spend, measured on this thread's CPU clock (CPU, not
+ * wall-clock time, so that a busy machine does not reject mail).  The store's look-ups read committed
  * state; only the few writes that record the decision take the write
  * lock, so no message, however hostile, can keep organizers' commands
  * (pledgectl issue, review) waiting.  A message over the deadline is
@@ -78,11 +80,11 @@ fault_before_commit(void)
 }
 
 static int64_t
-now_ms(void)
+thread_cpu_ms(void)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
@@ -248,8 +250,6 @@ pipeline_process(const struct pipeline_params *pp,
 		src->uid, out->sha256[0] != '\0' ? out->sha256 : NULL))
 		return PIPELINE_SEEN;
 
-	/* One deadline for the whole decision, the parse included. */
-	pol.deadline_ms = now_ms() + PIPELINE_DEADLINE_MS;
 	if (raw == NULL || len > pp->max_message_bytes)
 		decide_unread(&out->result, REASON_TOO_LARGE);
 	else {
@@ -275,11 +275,19 @@ pipeline_process(const struct pipeline_params *pp,
 			out->result.outcome = OUTCOME_IGNORE;
 			out->result.reason = REASON_DUPLICATE;
 		} else {
+			/* One budget for the whole decision: the parse's
+			   share is spent (at least 1 ms, so 0 stays "none"). */
+			long left =
+			    PIPELINE_CPU_MS - message_worker_cpu_ms(pp->worker);
+			pol.cpu_deadline_ms =
+			    thread_cpu_ms() + (left > 0 ? left : 0);
+			if (pol.cpu_deadline_ms <= 0)
+				pol.cpu_deadline_ms = 1;
 			classify_message(&pol, &lk, msg, now, &out->result);
 			if (out->result.reason == REASON_UNPARSEABLE)
 				log_info("pipeline: unparseable message "
-					 "(over the %d ms limit)",
-				    PIPELINE_DEADLINE_MS);
+					 "(over its %d ms of CPU)",
+				    PIPELINE_CPU_MS);
 		}
 	}
 	if (!pp->dry_run)

@@ -720,7 +720,7 @@ test_deadline(void **state)
 	    message_parse(m, strlen(m), NULL, &msg, NULL), MESSAGE_OK);
 	classify_message(&pol, &lk, msg, time(NULL), &r);
 	expect(&r, OUTCOME_PLEDGE, REASON_NONE, 0);
-	pol.deadline_ms = 1; /* long past */
+	pol.cpu_deadline_ms = 1; /* long past */
 	classify_message(&pol, &lk, msg, time(NULL), &r);
 	expect(&r, OUTCOME_REJECT, REASON_UNPARSEABLE, 0);
 	assert_string_equal(r.artist, "");

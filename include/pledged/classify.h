@@ -77,11 +77,12 @@ struct classify_policy {
 	const char *authserv_id; /* NULL: Authentication-Results ignored */
 	bool require_dmarc;
 	/*
-	 * CLOCK_MONOTONIC milliseconds after which classify_message stops
-	 * reading and decides reject/unparseable; 0: no deadline.  Checked
-	 * between steps (each linear in the message's bounded text).
+	 * The calling thread's CPU clock (CLOCK_THREAD_CPUTIME_ID), in ms,
+	 * past which classify_message stops reading and decides
+	 * reject/unparseable; 0: no deadline.  Checked between steps, each
+	 * linear in the message's bounded text.
 	 */
-	int64_t deadline_ms;
+	int64_t cpu_deadline_ms;
 };
 
 /*

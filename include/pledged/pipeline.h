@@ -24,11 +24,11 @@ struct store;
 struct message_worker;
 
 /*
- * Wall-clock time one message may take from the parse to the decision
- * (the parser worker's own limit is the same 10 s).  Past it the message
- * is recorded reject/unparseable.
+ * CPU time one message may take, the parse in the worker and the
+ * classification together (the worker's own limit is the same 10 s).
+ * Past it the message is recorded reject/unparseable.
  */
-#define PIPELINE_DEADLINE_MS 10000
+#define PIPELINE_CPU_MS 10000
 
 struct pipeline_params {
 	struct store *store;		      /* borrowed */
