@@ -15,7 +15,9 @@
 #
 # The kept corpora stay small (a few hundred files per target, none over
 # 64 KiB): "merge" keeps only the inputs that add coverage (-merge=1),
-# and is how a long campaign's findings are brought into the repository.
+# counting edges only (-use_counters=0: hit-count buckets would keep
+# thousands), and is how a long campaign's findings are brought into the
+# repository.
 set -eu
 cd "$(dirname "$0")/.."
 secs=${1:-60}
@@ -50,8 +52,8 @@ for path in build-fuzz/fuzz_*; do
 		[ -d "$kept" ] || continue
 		mkdir -p "build-fuzz/merged-$name"
 		rm -f "build-fuzz/merged-$name"/*
-		run "$name" "$name.merge.log" -merge=1 -max_len=$maxlen \
-		    "merged-$name" "../$kept" "corpus-$name"
+		run "$name" "$name.merge.log" -merge=1 -use_counters=0 \
+		    -max_len=$maxlen "merged-$name" "../$kept" "corpus-$name"
 		rm -f "$kept"/*
 		cp "build-fuzz/merged-$name"/* "$kept"/
 		echo "fuzz: $name: $(ls "$kept" | wc -l) inputs kept" >&2
