@@ -49,13 +49,12 @@ for path in build-fuzz/fuzz_*; do
 	work=build-fuzz/corpus-$name
 	mkdir -p "$work"
 	if [ "$secs" = merge ]; then
-		[ -d "$kept" ] || continue
-		mkdir -p "build-fuzz/merged-$name"
+		mkdir -p "$kept" "build-fuzz/merged-$name"
 		rm -f "build-fuzz/merged-$name"/*
 		run "$name" "$name.merge.log" -merge=1 -use_counters=0 \
 		    -max_len=$maxlen "merged-$name" "../$kept" "corpus-$name"
 		rm -f "$kept"/*
-		cp "build-fuzz/merged-$name"/* "$kept"/
+		cp -R "build-fuzz/merged-$name"/. "$kept"/
 		echo "fuzz: $name: $(ls "$kept" | wc -l) inputs kept" >&2
 		continue
 	fi
