@@ -57,6 +57,9 @@ struct bcase {
 	const char *unit;
 };
 
+/* A prefix made by long_tokens() below. */
+static const char LONG_TOKENS[] = "(long tokens)";
+
 #define HTML "text/html; charset=utf-8"
 #define PLAIN "text/plain; charset=utf-8"
 #define FLOWED "text/plain; charset=utf-8; format=flowed"
@@ -110,6 +113,8 @@ static const struct bcase cases[] = {
 	"\n> "},
     {"plain-token-distinct", PLAIN, E_8BIT, W_BODY, NULL, 0,
 	"v4.public.AbCd\nv4.public.AbCe\nv4.public.AbCf.x\n"},
+    {"plain-token-dup-after-long", PLAIN, E_8BIT, W_BODY, LONG_TOKENS, 1,
+	"v4.public.A "},
     {"plain-percent", PLAIN, E_8BIT, W_BODY, NULL, 0,
 	"%25%37%36%34%2Epublic%2E"},
     {"plain-proofpoint", PLAIN, E_8BIT, W_BODY, NULL, 0, "/v2/url?u=-2D_"},
@@ -188,6 +193,31 @@ distinct_tokens(void)
 	return u;
 }
 
+/*
+ * 62 distinct token-shaped runs of 8 KB, then a short one: the short one
+ * repeated is a duplicate that the search compares with every stored
+ * candidate.
+ */
+static const char *
+long_tokens(void)
+{
+	static char *u;
+	size_t o = 0;
+
+	if (u != NULL)
+		return u;
+	if ((u = malloc(62 * 8014 + 16)) == NULL)
+		abort();
+	for (int i = 0; i < 62; i++) {
+		o += (size_t)sprintf(u + o, "v4.public.%02d", i);
+		memset(u + o, 'A', 8000);
+		o += 8000;
+		u[o++] = ' ';
+	}
+	strcpy(u + o, "v4.public.A ");
+	return u;
+}
+
 /* The prefix, then units up to 'size' bytes. */
 static void
 content(const struct bcase *c, size_t size, struct buf *out)
@@ -196,7 +226,8 @@ content(const struct bcase *c, size_t size, struct buf *out)
 	size_t ul = strlen(unit);
 
 	for (int i = 0; c->prefix != NULL && i < c->prefix_n; i++)
-		puts_(out, c->prefix);
+		puts_(
+		    out, c->prefix == LONG_TOKENS ? long_tokens() : c->prefix);
 	while (out->len + ul <= size)
 		put(out, unit, ul);
 }
