@@ -14,12 +14,12 @@
  * any transaction, under one CPU budget per message (PIPELINE_CPU_MS):
  * what the worker's child spent on the parse is taken off what the
  * classifier may spend, measured on this thread's CPU clock (CPU, not
- * wall-clock time, so that a busy machine does not reject mail).  The store's look-ups read committed
- * state; only the few writes that record the decision take the write
- * lock, so no message, however hostile, can keep organizers' commands
- * (pledgectl issue, review) waiting.  A message over the deadline is
- * recorded reject/unparseable, like one that crashes the parser, and is
- * never read again.
+ * wall-clock time, so that a busy machine does not reject mail).  The
+ * store's look-ups read committed state; only the few writes that record
+ * the decision take the write lock, so no message, however hostile, can
+ * keep organizers' commands (pledgectl issue, review) waiting.  A message
+ * over its budget is recorded reject/unparseable, like one that crashes
+ * the parser, and is never read again.
  */
 #include <signal.h>
 #include <stdio.h>

@@ -318,15 +318,23 @@ run_batch(struct imap_conn *c, const struct config *cfg, struct batch *b,
 	b->n_pledges = 0;
 	if (e->dry_run)
 		return batch_decide(c, b, uids, n);
-	/* Each message is committed as it is decided (pipeline.c); what
-	 * a failure leaves recorded keeps its pending server action. */
-	if ((rc = batch_decide(c, b, uids, n)) != EX_OK)
-		return rc;
-	if (store_mailbox_set(
-		e->store, b->mailbox, b->uidvalidity, uids[n - 1]) != STORE_OK)
-		return EX_IOERR;
-	log_debug("poll: %s: committed %zu messages", b->mailbox, n);
-	rc = actions_run(c, e, cfg, b->uidvalidity, &b->act);
+	/*
+	 * Each message is committed as it is decided (pipeline.c).  When
+	 * the batch stops half-way, what it recorded stays recorded: its
+	 * server actions are pending for the next pass, and its pledges
+	 * get their requests below all the same (the next pass finds them
+	 * already recorded and would not).
+	 */
+	if ((rc = batch_decide(c, b, uids, n)) == EX_OK) {
+		if (store_mailbox_set(e->store, b->mailbox, b->uidvalidity,
+			uids[n - 1]) != STORE_OK)
+			rc = EX_IOERR;
+		else {
+			log_debug(
+			    "poll: %s: committed %zu messages", b->mailbox, n);
+			rc = actions_run(c, e, cfg, b->uidvalidity, &b->act);
+		}
+	}
 	/* Requests go out only for pledges now safely recorded. */
 	for (size_t i = 0; i < b->n_pledges; i++)
 		engine_auto_confirm(e, b->pledges[i]);
