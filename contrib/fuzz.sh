@@ -53,8 +53,15 @@ for path in build-fuzz/fuzz_*; do
 		rm -f "build-fuzz/merged-$name"/*
 		run "$name" "$name.merge.log" -merge=1 -use_counters=0 \
 		    -max_len=$maxlen "merged-$name" "../$kept" "corpus-$name"
-		rm -f "$kept"/*
+		# Hand-written seeds keep their names (they say what they
+		# test); what fuzzing found is named by its SHA-1, as
+		# libFuzzer writes it, and is replaced by the merge.
+		find "$kept" -type f -regex '.*/[0-9a-f]\{40\}' -delete
 		cp -R "build-fuzz/merged-$name"/. "$kept"/
+		for f in "$kept"/*; do
+			case ${f##*/} in *[!0-9a-f]*) ;; *) continue ;; esac
+			rm -f "$kept/$(sha1sum <"$f" | cut -c1-40)"
+		done
 		echo "fuzz: $name: $(ls "$kept" | wc -l) inputs kept" >&2
 		continue
 	fi
