@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "pledged/authres.h"
 #include "pledged/classify.h"
@@ -414,6 +415,19 @@ failure_rank(enum token_status st)
 	}
 }
 
+/* Has the policy's CPU deadline passed?  (Cheap enough between steps.) */
+static bool
+past_deadline(const struct classify_policy *pol)
+{
+	struct timespec ts;
+
+	if (pol->cpu_deadline_ms == 0)
+		return false;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 >=
+	    pol->cpu_deadline_ms;
+}
+
 static void
 try_token(const struct classify_policy *pol, const struct token_policy *tp,
     const char *tok, size_t len, struct found *f)
@@ -441,7 +455,7 @@ scan_text(const struct classify_policy *pol, const struct token_policy *tp,
 	struct text_tokens tt = {NULL, 0};
 
 	text_find_tokens(text, len, &tt);
-	for (size_t i = 0; i < tt.n; i++)
+	for (size_t i = 0; i < tt.n && !past_deadline(pol); i++)
 		try_token(pol, tp, tt.items[i], strlen(tt.items[i]), f);
 	text_tokens_free(&tt);
 }
@@ -457,6 +471,8 @@ find_tokens(const struct classify_policy *pol, const struct token_policy *tp,
 		size_t len;
 		char *s;
 
+		if (past_deadline(pol))
+			return;
 		/* A forwarded or returned message is not the writer's. */
 		if (p->in_attachment_or_rfc822)
 			continue;
@@ -783,6 +799,8 @@ classify_message(const struct classify_policy *pol,
 	out->held = OUTCOME_REVIEW; /* nothing held */
 	memset(&f, 0, sizeof f);
 	view_init(&v, pol, msg);
+	if (past_deadline(pol))
+		goto late;
 	set_own_text(out, v.split.own);
 	out->dmarc = dmarc_result(pol, msg);
 	out->outcome = OUTCOME_IGNORE;
@@ -818,6 +836,8 @@ classify_message(const struct classify_policy *pol,
 	}
 	find_tokens(pol, &tp, msg, &f);
 	proof = f.have_valid ? PROOF_TOKEN : PROOF_NONE;
+	if (past_deadline(pol))
+		goto late;
 	if (!f.have_valid)
 		proof = find_by_reference(pol, &tp, lk, msg, &v, &f);
 	if (f.have_valid) {
@@ -844,6 +864,13 @@ classify_message(const struct classify_policy *pol,
 		goto out;
 	}
 	out->reason = REASON_OTHER;
+	goto out;
+late:
+	/* Too long to read: like a message the parser cannot take. */
+	out->outcome = OUTCOME_REJECT;
+	out->reason = REASON_UNPARSEABLE;
+	out->phase = 0;
+	out->artist[0] = out->jti[0] = '\0';
 out:
 	view_free(&v);
 }

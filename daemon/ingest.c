@@ -24,17 +24,6 @@
 #include "pledged/pass.h"
 #include "pledged/store.h"
 
-#define INGEST_BATCH 200
-
-/*
- * Pledges decided in the open batch: with auto_confirm, each gets its
- * request once the batch is committed, never before.
- */
-struct pledges {
-	char addr[INGEST_BATCH][CLASSIFY_ADDR_MAX + 1];
-	size_t n;
-};
-
 struct input {
 	char *buf;  /* NULL when over the cap */
 	size_t len; /* the whole size */
@@ -123,8 +112,13 @@ received_at(int fd, int64_t now)
 	return sb.st_mtime < now ? (int64_t)sb.st_mtime : now;
 }
 
+/*
+ * One file.  The pipeline records the decision in a transaction of its
+ * own, so with auto_confirm a new pledge gets its request right after,
+ * never before its COMMIT.
+ */
 static int
-ingest_one(struct engine *e, const char *name, int fd, struct pledges *pl)
+ingest_one(struct engine *e, const char *name, int fd)
 {
 	struct pipeline_source src = {NULL, 0, 0, 0};
 	struct pipeline_decision d;
@@ -144,6 +138,9 @@ ingest_one(struct engine *e, const char *name, int fd, struct pledges *pl)
 		printf("%s: already recorded\n",
 		    escape_text(name, shown, sizeof shown));
 		break;
+	case PIPELINE_BUSY:
+		rc = EX_TEMPFAIL;
+		break;
 	case PIPELINE_ERR:
 		rc = EX_IOERR;
 		break;
@@ -151,37 +148,13 @@ ingest_one(struct engine *e, const char *name, int fd, struct pledges *pl)
 		engine_print_decision(stdout, name, &d);
 		if (e->pass != NULL)
 			pass_count(e->pass, d.result.outcome);
-		if (d.result.outcome == OUTCOME_PLEDGE && pl->n < INGEST_BATCH)
-			memcpy(pl->addr[pl->n++], d.result.artist,
-			    sizeof pl->addr[0]);
+		if (d.result.outcome == OUTCOME_PLEDGE && !e->dry_run)
+			engine_auto_confirm(e, d.result.artist);
 		if (d.result.reason == REASON_UNPARSEABLE)
 			rc = EX_DATAERR;
 	}
 	free(in.buf);
 	return rc;
-}
-
-/* A dry run commits too: into its private copy in memory (engine.h). */
-static int
-ingest_commit(struct engine *e, struct pledges *pl)
-{
-	if (store_commit(e->store) != STORE_OK)
-		return EX_IOERR;
-	for (size_t i = 0; i < pl->n; i++)
-		engine_auto_confirm(e, pl->addr[i]);
-	pl->n = 0;
-	return EX_OK;
-}
-
-static int
-ingest_begin(struct engine *e)
-{
-	enum store_status st;
-
-	st = store_begin(e->store);
-	if (st == STORE_OK)
-		return EX_OK;
-	return st == STORE_BUSY ? EX_TEMPFAIL : EX_IOERR;
 }
 
 static int ingest_files(struct engine *e, char **files, int n);
@@ -203,15 +176,8 @@ ingest_run(struct engine *e, char **files, int n)
 static int
 ingest_files(struct engine *e, char **files, int n)
 {
-	struct pledges *pl;
-	int rc = EX_OK, one, fd, in_batch = 0;
+	int rc = EX_OK, one, fd;
 
-	if ((pl = calloc(1, sizeof *pl)) == NULL) {
-		log_warn("ingest");
-		return EX_OSERR;
-	}
-	if ((rc = ingest_begin(e)) != EX_OK)
-		goto out;
 	for (int i = 0; i < (n == 0 ? 1 : n); i++) {
 		const char *name = n == 0 ? "-" : files[i];
 
@@ -222,26 +188,13 @@ ingest_files(struct engine *e, char **files, int n)
 			rc = worse(rc, EX_NOINPUT);
 			continue;
 		}
-		one = ingest_one(e, name, fd, pl);
+		one = ingest_one(e, name, fd);
 		if (fd != STDIN_FILENO)
 			close(fd);
-		if (one == EX_IOERR) {
-			store_rollback(e->store);
-			rc = EX_IOERR;
-			goto out;
-		}
 		rc = worse(rc, one);
-		if (++in_batch == INGEST_BATCH) {
-			in_batch = 0;
-			if ((one = ingest_commit(e, pl)) != EX_OK ||
-			    (one = ingest_begin(e)) != EX_OK) {
-				rc = one;
-				goto out;
-			}
-		}
+		/* The store is failing or taken: the rest would fare alike. */
+		if (one == EX_IOERR || one == EX_TEMPFAIL)
+			break;
 	}
-	rc = worse(rc, ingest_commit(e, pl));
-out:
-	free(pl);
 	return rc;
 }

@@ -1,21 +1,37 @@
 /*
  * pipeline: decide one message and record the decision.
  *
- * Every message read gets exactly one audit row, written in the caller's
- * transaction together with whatever the decision changes (artist, pledge,
- * confirmation, bounced request), so a crash leaves either all of it or
- * none, and the next run sees the message again.  A message already
- * decided under the same mailbox, UIDVALIDITY and UID (or, for ingest,
- * the same content) is left alone: that is what makes a second pass a
- * no-op.  So is one read again after its mailbox's UIDVALIDITY changed
- * (same mailbox, Message-ID and content): its row moves to the new
- * UIDVALIDITY and UID instead of a second row being written, however
- * often the server changes UIDVALIDITY.
+ * Every message read gets exactly one audit row, written together with
+ * whatever the decision changes (artist, pledge, confirmation, bounced
+ * request) in one short BEGIN IMMEDIATE transaction of its own, so a
+ * crash leaves either all of it or none, and the next run sees the
+ * message again.  A message already decided under the same mailbox,
+ * UIDVALIDITY and UID (or, for ingest, the same content) is left alone:
+ * that is what makes a second pass a no-op.  So is one read again after
+ * its mailbox's UIDVALIDITY changed (same mailbox, Message-ID and
+ * content): its row moves to the new UIDVALIDITY and UID instead of a
+ * second row being written, however often the server changes
+ * UIDVALIDITY.
+ *
+ * Deciding comes first and holds no lock: the parse in the worker, the
+ * text extraction, the token search and the classification run outside
+ * any transaction, under one CPU budget per message (PIPELINE_CPU_MS):
+ * what the worker's child spent on the parse is taken off what the
+ * classifier may spend, measured on this thread's CPU clock (CPU, not
+ * wall-clock time, so that a busy machine does not reject mail).  The
+ * store's look-ups read committed state; only the few writes that record
+ * the decision take the write lock, so no message, however hostile, can
+ * keep organizers' commands (pledgectl issue, review) waiting.  A message
+ * over its budget is recorded reject/unparseable, like one that crashes
+ * the parser, and is never read again.
  */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "pledged/fault.h"
 #include "pledged/log.h"
 #include "pledged/message.h"
 #include "pledged/pipeline.h"
@@ -87,6 +103,15 @@ lk_same_artist(void *arg, const char *a, const char *b)
 
 	return store_artist_get(arg, a, &ia, NULL) == STORE_OK &&
 	    store_artist_get(arg, b, &ib, NULL) == STORE_OK && ia == ib;
+}
+
+static int64_t
+thread_cpu_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static const char *
@@ -207,6 +232,34 @@ record(const struct pipeline_params *pp, const struct pipeline_source *src,
 	return rc == STORE_DUPLICATE || rc == STORE_NOT_FOUND ? STORE_OK : rc;
 }
 
+/* The decision's writes, in one short transaction of their own. */
+static enum pipeline_status
+commit_decision(const struct pipeline_params *pp,
+    const struct pipeline_source *src, const struct message *msg, size_t len,
+    int64_t now, struct pipeline_decision *d)
+{
+	switch (store_begin(pp->store)) {
+	case STORE_OK:
+		break;
+	case STORE_BUSY:
+		return PIPELINE_BUSY;
+	default:
+		return PIPELINE_ERR;
+	}
+	if (record(pp, src, msg, len, now, d) != STORE_OK) {
+		store_rollback(pp->store);
+		d->audit_id = 0;
+		return PIPELINE_ERR;
+	}
+	fault_point("pipeline", "before-commit");
+	if (store_commit(pp->store) != STORE_OK) {
+		store_rollback(pp->store);
+		d->audit_id = 0;
+		return PIPELINE_ERR;
+	}
+	return PIPELINE_RECORDED;
+}
+
 enum pipeline_status
 pipeline_process(const struct pipeline_params *pp,
     const struct pipeline_source *src, const char *raw, size_t len,
@@ -215,6 +268,7 @@ pipeline_process(const struct pipeline_params *pp,
 	struct classify_lookup lk = {pp->store, lk_jti_used, lk_token_by_jti,
 	    lk_token_by_request, lk_has_pledged, lk_token_by_ref,
 	    lk_same_artist};
+	struct classify_policy pol = *pp->policy;
 	struct message *msg = NULL;
 	const char *why = NULL;
 	enum pipeline_status ps = PIPELINE_RECORDED;
@@ -267,12 +321,25 @@ pipeline_process(const struct pipeline_params *pp,
 			memset(&out->result, 0, sizeof out->result);
 			out->result.outcome = OUTCOME_IGNORE;
 			out->result.reason = REASON_DUPLICATE;
-		} else
-			classify_message(pp->policy, &lk, msg,
+		} else {
+			/* One budget for the whole decision: the parse's
+			   share is spent (at least 1 ms, so 0 stays "none"). */
+			long left =
+			    PIPELINE_CPU_MS - message_worker_cpu_ms(pp->worker);
+			pol.cpu_deadline_ms =
+			    thread_cpu_ms() + (left > 0 ? left : 0);
+			if (pol.cpu_deadline_ms <= 0)
+				pol.cpu_deadline_ms = 1;
+			classify_message(&pol, &lk, msg,
 			    judged_at(src, msg, now), &out->result);
+			if (out->result.reason == REASON_UNPARSEABLE)
+				log_info("pipeline: unparseable message "
+					 "(over its %d ms of CPU)",
+				    PIPELINE_CPU_MS);
+		}
 	}
-	if (!pp->dry_run && record(pp, src, msg, len, now, out) != STORE_OK)
-		ps = PIPELINE_ERR;
+	if (!pp->dry_run)
+		ps = commit_decision(pp, src, msg, len, now, out);
 	message_free(msg);
 	return ps;
 }

@@ -1,16 +1,19 @@
 /*
  * poll: one pass over the campaign mailbox, and the daemon's loop.
  *
- * The order of work is the promise of DESIGN.md: for each batch, fetch
+ * The order of work is the promise of DESIGN.md: for each message, fetch
  * with BODY.PEEK[] (never \Seen), decide, COMMIT to the store, and only
- * then flag or move the messages on the server.  The mailbox's
- * UIDVALIDITY and highest UID done are written in the same transaction as
- * the batch's decisions, so a crash before the COMMIT loses nothing (the
- * next run fetches the same UIDs again) and a crash after it doubles
- * nothing (those UIDs are below the stored mark, and the audit log's
- * uniqueness would refuse them anyway).  Each audit row is written with
- * its server action pending and cleared once the action is done, so a
- * crash between the COMMIT and the flag is finished by the next pass.
+ * then, once the batch is decided, flag or move the messages on the
+ * server.  Deciding holds no lock: the pipeline decides each message
+ * outside any transaction and records it in one short transaction of its
+ * own, so a hostile message never keeps organizers' commands waiting.
+ * The mailbox's UIDVALIDITY and highest UID done are written after the
+ * whole batch is recorded, so a crash before that loses nothing (the next
+ * run fetches the same UIDs again, and finds those already recorded: the
+ * audit log is unique per mailbox, UIDVALIDITY and UID) and a crash after
+ * it doubles nothing.  Each audit row is written with its server action
+ * pending and cleared once the action is done, so a crash between the
+ * COMMIT and the flag is finished by the next pass.
  */
 #include <inttypes.h>
 #include <poll.h>
@@ -232,8 +235,8 @@ static void
 batch_note(struct batch *b, uint32_t uid, enum pipeline_status ps,
     const struct pipeline_decision *d)
 {
-	if (ps == PIPELINE_ERR) {
-		b->rc = EX_IOERR;
+	if (ps == PIPELINE_ERR || ps == PIPELINE_BUSY) {
+		b->rc = ps == PIPELINE_BUSY ? EX_TEMPFAIL : EX_IOERR;
 		return;
 	}
 	b->decided++;
@@ -490,27 +493,29 @@ run_batch(struct imap_conn *c, const struct config *cfg, struct batch *b,
 
 	b->act.n_done = b->act.n_review = 0;
 	b->n_pledges = 0;
-	/* A dry run too: its store is a private copy in memory. */
-	if (store_begin(e->store) != STORE_OK)
-		return EX_TEMPFAIL;
 	b->n_missing = 0;
-	if ((rc = batch_decide(c, b, uids, n)) != EX_OK) {
-		store_rollback(e->store);
-		if (note_missing(b) != EX_OK)
-			return EX_IOERR;
-		return rc;
-	}
-	fault_point("poll", "before-commit");
-	if (store_mailbox_set(e->store, b->mailbox, b->uidvalidity,
-		uids[n - 1]) != STORE_OK ||
-	    store_commit(e->store) != STORE_OK) {
-		store_rollback(e->store);
-		return EX_IOERR;
-	}
-	log_debug("poll: %s: committed %zu messages", b->mailbox, n);
+	/* A dry run records into its private copy in memory, and does
+	 * nothing on the server. */
 	if (e->dry_run)
-		return EX_OK; /* nothing on the server, no mail sent */
-	rc = actions_run(c, e, cfg, b->uidvalidity, &b->act);
+		return batch_decide(c, b, uids, n);
+	/*
+	 * Each message is committed as it is decided (pipeline.c).  When
+	 * the batch stops half-way, what it recorded stays recorded: its
+	 * server actions are pending for the next pass, and its pledges
+	 * get their requests below all the same (the next pass finds them
+	 * already recorded and would not).
+	 */
+	if ((rc = batch_decide(c, b, uids, n)) == EX_OK) {
+		if (store_mailbox_set(e->store, b->mailbox, b->uidvalidity,
+			uids[n - 1]) != STORE_OK)
+			rc = EX_IOERR;
+		else {
+			log_debug(
+			    "poll: %s: committed %zu messages", b->mailbox, n);
+			rc = actions_run(c, e, cfg, b->uidvalidity, &b->act);
+		}
+	} else if (note_missing(b) != EX_OK)
+		rc = EX_IOERR;
 	/* Requests go out only for pledges now safely recorded. */
 	for (size_t i = 0; i < b->n_pledges; i++)
 		engine_auto_confirm(e, b->pledges[i]);

@@ -217,7 +217,7 @@ text_is_b64url(unsigned char c)
 }
 
 /* Fold byte s[j] (ASCII and the second byte of Latin-1 capitals). */
-static unsigned char
+static inline unsigned char
 fold_at(const unsigned char *s, size_t j)
 {
 	unsigned char c = s[j];
@@ -236,9 +236,26 @@ text_match_fold(const char *str, size_t n, size_t i, const char *pattern)
 	const unsigned char *s = (const unsigned char *)str;
 	const unsigned char *pat = (const unsigned char *)pattern;
 	size_t j = i, k = 0;
+	unsigned char c;
 
 	if (pat[0] == '\0')
 		return 0;
+	/*
+	 * The common answer, cheaply: callers try many patterns at every
+	 * position.  A pattern never starts with a UTF-8 continuation byte,
+	 * so only ASCII folding can make the first bytes agree.
+	 */
+	if (pat[0] != ' ') {
+		if (i >= n)
+			return 0;
+		c = s[i] >= 'A' && s[i] <= 'Z' ? (unsigned char)(s[i] + 32)
+					       : s[i];
+		if (c !=
+		    (pat[0] >= 'A' && pat[0] <= 'Z'
+			    ? (unsigned char)(pat[0] + 32)
+			    : pat[0]))
+			return 0;
+	}
 	while (pat[k] != '\0') {
 		if (pat[k] == ' ') {
 			size_t start = j;

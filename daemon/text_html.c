@@ -29,10 +29,25 @@
 /* Prefixes show nesting up to this depth; deeper is still one quote. */
 #define PREFIX_DEPTH_MAX 4
 
+/* Element names are kept zero-padded, so that comparing is one memcmp. */
 struct elem {
 	char name[NAME_MAX_LEN + 1];
 	bool quote;
 };
+
+/*
+ * Open elements per hash of their name: an end tag whose name has a zero
+ * count matches nothing on the stack, and is dismissed without walking
+ * it (a document of "</x>" after 256 open elements stays cheap).
+ */
+#define NAME_HASH 256
+
+/* The last look-ahead for a closing tag: where it started, what it found. */
+struct seek {
+	char needle[NAME_MAX_LEN + 3];
+	size_t from, at;
+};
+#define SEEK_CACHE 8
 
 struct html {
 	const char *s;
@@ -40,6 +55,9 @@ struct html {
 	struct tbuf out;
 	struct elem stack[STACK_MAX];
 	size_t sp, overflow;
+	uint16_t open_count[NAME_HASH];
+	struct seek seeks[SEEK_CACHE];
+	size_t n_seeks;
 	unsigned depth;	   /* quote containers open */
 	bool rest_quoted;  /* a "what follows is quoted" marker was seen */
 	bool line_start;   /* nothing emitted on the current line yet */
@@ -156,6 +174,9 @@ isalnum_ascii(char c)
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
 	    (c >= '0' && c <= '9');
 }
+
+/* The longest name in the table below. */
+#define ENTITY_NAME_MAX 6
 
 struct entity {
 	const char *name;
@@ -308,10 +329,21 @@ entity_at(const char *s, size_t n, size_t i, uint32_t *cp)
 		*cp = v;
 		return j - i;
 	}
+	/*
+	 * A name is a short run of letters and digits closed by ';': find
+	 * its end first, so that a text of lone '&' costs one look each,
+	 * and compare with the table only then.
+	 */
+	for (k = j; k < n && k - j <= ENTITY_NAME_MAX && isalnum_ascii(s[k]);
+	     k++)
+		;
+	nl = k - j;
+	if (nl == 0 || nl > ENTITY_NAME_MAX || k >= n || s[k] != ';')
+		return 0;
 	for (k = 0; entities[k].name != NULL; k++) {
-		nl = strlen(entities[k].name);
-		if (nl < n - j && memcmp(s + j, entities[k].name, nl) == 0 &&
-		    s[j + nl] == ';') {
+		if (entities[k].name[0] == s[j] &&
+		    strlen(entities[k].name) == nl &&
+		    memcmp(s + j, entities[k].name, nl) == 0) {
 			*cp = entities[k].cp;
 			return nl + 2;
 		}
@@ -353,6 +385,36 @@ find_ci(const char *s, size_t n, size_t i, const char *w)
 		i++;
 	}
 	return n;
+}
+
+/*
+ * find_ci over the document, remembering the last answer per needle: the
+ * first match at or after i is the one found from an earlier start when
+ * that match lies at or after i.  Without this, "<head>x<body>" repeated
+ * would search to the end for "</head" at every <head>.
+ */
+static size_t
+seek_ci(struct html *h, size_t i, const char *w)
+{
+	struct seek *c = NULL;
+	size_t k;
+
+	for (k = 0; k < h->n_seeks; k++)
+		if (strcmp(h->seeks[k].needle, w) == 0)
+			c = &h->seeks[k];
+	if (c != NULL && c->from <= i && c->at >= i)
+		return c->at;
+	if (c == NULL && h->n_seeks < SEEK_CACHE &&
+	    strlen(w) < sizeof(c->needle)) {
+		c = &h->seeks[h->n_seeks++];
+		memcpy(c->needle, w, strlen(w) + 1);
+	}
+	k = find_ci(h->s, h->n, i, w);
+	if (c != NULL) {
+		c->from = i;
+		c->at = k;
+	}
+	return k;
 }
 
 /* Emit " <URL>" for an href or src value, decoding references. */
@@ -484,11 +546,23 @@ outlook_separator(const char *s, size_t off, size_t len)
 	    contains_ci(s, off, len, "padding:3.0pt 0");
 }
 
+static unsigned
+name_hash(const char name[NAME_MAX_LEN + 1])
+{
+	uint32_t v = 2166136261u;
+	size_t k;
+
+	for (k = 0; k < NAME_MAX_LEN && name[k] != '\0'; k++)
+		v = (v ^ (unsigned char)name[k]) * 16777619u;
+	return v % NAME_HASH;
+}
+
 static void
 pop_to(struct html *h, size_t level)
 {
 	while (h->sp > level) {
 		h->sp--;
+		h->open_count[name_hash(h->stack[h->sp].name)]--;
 		if (h->stack[h->sp].quote) {
 			h->depth--;
 			block_break(h);
@@ -507,8 +581,8 @@ end_tag(struct html *h, const char *name)
 		h->pre--;
 	if (name_is(name, block_elems))
 		block_break(h);
-	for (k = h->sp; k > 0; k--) {
-		if (strcmp(h->stack[k - 1].name, name) == 0) {
+	for (k = h->open_count[name_hash(name)] > 0 ? h->sp : 0; k > 0; k--) {
+		if (memcmp(h->stack[k - 1].name, name, NAME_MAX_LEN + 1) == 0) {
 			pop_to(h, k - 1);
 			return;
 		}
@@ -563,8 +637,9 @@ start_tag(struct html *h, const char *name, const struct attrs *a)
 			h->rest_quoted = true;
 		return;
 	}
-	memcpy(h->stack[h->sp].name, name, strlen(name) + 1);
+	memcpy(h->stack[h->sp].name, name, NAME_MAX_LEN + 1);
 	h->stack[h->sp].quote = quote;
+	h->open_count[name_hash(name)]++;
 	h->sp++;
 	if (quote) {
 		block_break(h);
@@ -584,7 +659,7 @@ parse_tag(struct html *h, size_t i, char name[NAME_MAX_LEN + 1], bool *end,
 	size_t n = h->n, j = i + 1, k = 0, nb, ne, vb, ve;
 
 	memset(a, 0, sizeof(*a));
-	name[0] = '\0';
+	memset(name, 0, NAME_MAX_LEN + 1); /* zero-padded: see struct elem */
 	*end = false;
 	if (j < n && s[j] == '/') {
 		*end = true;
@@ -734,8 +809,8 @@ text_from_html(const char *html, size_t len)
 		}
 		if (strcmp(name, "head") == 0 && !a.self_closing) {
 			/* Metadata only; resume at </head> or <body>. */
-			e = find_ci(html, len, i, "</head");
-			k = find_ci(html, len, i, "<body");
+			e = seek_ci(h, i, "</head");
+			k = seek_ci(h, i, "<body");
 			i = e < k ? e : k;
 			continue;
 		}
@@ -743,7 +818,7 @@ text_from_html(const char *html, size_t len)
 			close[0] = '<';
 			close[1] = '/';
 			memcpy(close + 2, name, strlen(name) + 1);
-			i = find_ci(html, len, i, close);
+			i = seek_ci(h, i, close);
 			continue;
 		}
 		start_tag(h, name, &a);

@@ -30,6 +30,9 @@ struct line {
 	size_t off, len; /* without '\n' and a trailing '\r' */
 	bool own;
 	bool indented_quote; /* in a TAB- or space-indented quote block */
+	/* is_header_line's answers, worked out once: 0 unknown, 1 no,
+	   2 a From-like line, 3 another header line. */
+	unsigned char hdr;
 };
 
 enum kind { L_BLANK, L_QUOTED, L_TEXT };
@@ -81,9 +84,20 @@ equals_fold(const char *s, size_t b, size_t e, const char *pat)
 static bool
 contains_fold(const char *s, size_t b, size_t e, const char *pat)
 {
-	for (; b < e; b++)
+	unsigned char c, first = (unsigned char)pat[0];
+
+	for (; b < e; b++) {
+		/* Patterns are lower case: a cheap look at the first byte
+		   spares most calls (an attribution is tried on every
+		   line ending in ':'). */
+		c = (unsigned char)s[b];
+		if (c >= 'A' && c <= 'Z')
+			c = (unsigned char)(c + 32);
+		if (c != first)
+			continue;
 		if (text_match_fold(s, e, b, pat))
 			return true;
+	}
 	return false;
 }
 
@@ -285,22 +299,44 @@ is_header_line(const char *s, const struct line *l, const char *const *names)
 
 #define HEADER_WINDOW 7
 
+enum { HDR_UNKNOWN, HDR_NONE, HDR_FROM, HDR_OTHER };
+
+/*
+ * What header line, if any, line i is.  Remembered: each line is looked
+ * at from every header window it falls in.
+ */
+static unsigned char
+header_kind(const char *s, struct line *lines, size_t i)
+{
+	struct line *l = &lines[i];
+
+	if (l->hdr == HDR_UNKNOWN)
+		l->hdr = is_header_line(s, l, from_names) ? HDR_FROM
+		    : is_header_line(s, l, header_names)  ? HDR_OTHER
+							  : HDR_NONE;
+	return l->hdr;
+}
+
 /* Does a header block start at line i? */
 static bool
-is_header_block(const char *s, const struct line *lines, size_t n, size_t i)
+is_header_block(const char *s, struct line *lines, size_t n, size_t i)
 {
 	size_t k, count = 0;
 	bool from = false;
 
-	if (!is_header_line(s, &lines[i], from_names) &&
-	    !is_header_line(s, &lines[i], header_names))
+	if (header_kind(s, lines, i) == HDR_NONE)
 		return false;
 	for (k = i; k < n && k < i + HEADER_WINDOW; k++) {
-		if (is_header_line(s, &lines[k], from_names)) {
+		switch (header_kind(s, lines, k)) {
+		case HDR_FROM:
 			from = true;
 			count++;
-		} else if (is_header_line(s, &lines[k], header_names)) {
+			break;
+		case HDR_OTHER:
 			count++;
+			break;
+		default:
+			break;
 		}
 	}
 	return from && count >= 3;
@@ -431,6 +467,12 @@ attribution_ending_at(
 	size_t k, m, b, e, found = SIZE_MAX;
 	enum attrib_kind best = A_NONE, a;
 
+	/* Every join ends with line i: without a final colon none is one. */
+	trim(s, &lines[i], &b, &e);
+	if (e == b ||
+	    (s[e - 1] != ':' &&
+		!(e - b >= 3 && memcmp(s + e - 3, "\xEF\xBC\x9A", 3) == 0)))
+		return SIZE_MAX;
 	for (k = 0; k <= 2 && k <= i; k++) {
 		if (k > 0 &&
 		    (!lines[i - k].own ||

@@ -162,11 +162,9 @@ decide_at(const char *raw, int64_t received)
 	struct pipeline_source src = {"INBOX", 1, fx.next_uid++, received};
 	struct pipeline_decision d;
 
-	assert_int_equal(store_begin(fx.store), STORE_OK);
 	assert_int_equal(pipeline_process(&fx.pp, &src, raw, strlen(raw), NULL,
 			     time(NULL), &d),
 	    PIPELINE_RECORDED);
-	assert_int_equal(store_commit(fx.store), STORE_OK);
 	return d.result;
 }
 
@@ -1124,6 +1122,32 @@ test_judged_at_receipt(void **state)
 	fx.policy.clock_skew = 300;
 }
 
+/*
+ * A message whose reading passes the deadline is rejected as unparseable,
+ * whatever it says, and never a pledge (the pipeline sets the deadline).
+ */
+static void
+test_deadline(void **state)
+{
+	struct classify_policy pol = fx.policy;
+	struct classify_lookup lk = {0};
+	struct classify_result r;
+	struct message *msg = NULL;
+	const char *m = "From: slow@example.org\r\nSubject: I pledge\r\n"
+			"Message-ID: <slow-1@x>\r\n\r\nyes\r\n";
+
+	(void)state;
+	assert_int_equal(
+	    message_parse(m, strlen(m), NULL, &msg, NULL), MESSAGE_OK);
+	classify_message(&pol, &lk, msg, time(NULL), &r);
+	expect(&r, OUTCOME_PLEDGE, REASON_NONE, 0);
+	pol.cpu_deadline_ms = 1; /* long past */
+	classify_message(&pol, &lk, msg, time(NULL), &r);
+	expect(&r, OUTCOME_REJECT, REASON_UNPARSEABLE, 0);
+	assert_string_equal(r.artist, "");
+	message_free(msg);
+}
+
 int
 main(void)
 {
@@ -1143,6 +1167,7 @@ main(void)
 	    cmocka_unit_test(test_reference_is_not_consent),
 	    cmocka_unit_test(test_vouched_outcomes),
 	    cmocka_unit_test(test_judged_at_receipt),
+	    cmocka_unit_test(test_deadline),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -130,6 +130,7 @@ test_corpus(void **state)
 		pledge_sender(pp.store, raw, len);
 		free(raw), free(path);
 	}
+	assert_int_equal(store_commit(pp.store), STORE_OK);
 	for (size_t i = 0; i < n; i++) {
 		struct pipeline_source src = {
 		    "INBOX", 7, (uint32_t)i + 1, time(NULL)};
@@ -157,7 +158,6 @@ test_corpus(void **state)
 		    d.result.outcome != OUTCOME_WITHDRAW);
 		free(raw), free(path);
 	}
-	assert_int_equal(store_commit(pp.store), STORE_OK);
 	assert_int_equal(wrong, 0);
 
 	for (size_t i = 0; i < n; i++)

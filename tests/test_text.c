@@ -265,6 +265,14 @@ test_html_crafted(void **state)
 	    {"x<p", "x"},
 	    {"<div", ""},
 	    {"t<a href=\"unterminated>z", "t <unterminated>z>"},
+	    /* Entity names are measured first: no look-up for lone '&'. */
+	    {"&&&amp&amp;&thinspx;&hellip;&", "&&&amp&&thinspx;\xe2\x80\xa6&"},
+	    /* The look-ahead for </head> is remembered, answers unchanged. */
+	    {"<head>t<body>a<head>u</head>b<head>v<body>c<head>w", "ab\nc"},
+	    /* An end tag naming nothing open leaves the quotes as they are;
+	       one naming an open quote closes it and what it holds. */
+	    {"<blockquote>q</x></b></div>r<span><i>s</blockquote>t",
+		"> q\n> rs\nt"},
 	};
 	size_t i;
 

@@ -98,6 +98,13 @@ struct classify_policy {
 	/* Phrase data for the reply's intent (intent.h); NULL: built-in. */
 	const struct intent_phrases *intent;
 	bool require_dmarc;
+	/*
+	 * The calling thread's CPU clock (CLOCK_THREAD_CPUTIME_ID), in ms,
+	 * past which classify_message stops reading and decides
+	 * reject/unparseable; 0: no deadline.  Checked between steps, each
+	 * linear in the message's bounded text.
+	 */
+	int64_t cpu_deadline_ms;
 };
 
 /*
@@ -163,7 +170,8 @@ struct classify_result {
 
 /*
  * Decide 'msg' as of 'now' (Unix seconds).  Never fails: a message that
- * fits nothing is ignore/other.
+ * fits nothing is ignore/other; one whose reading passes the policy's
+ * deadline is reject/unparseable.
  */
 void classify_message(const struct classify_policy *,
     const struct classify_lookup *, const struct message *msg, int64_t now,

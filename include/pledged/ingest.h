@@ -10,11 +10,13 @@ struct engine;
 
 /*
  * Decide and record each file (standard input when n is 0), one message
- * per file, in BEGIN IMMEDIATE transactions of up to 200 messages.  Prints
- * one line per message to standard output.  Returns a sysexits code: 0;
- * 65 when a message was unparseable (recorded all the same); 66 when a
- * file could not be read (the others are still recorded); 75 when the
- * store was busy; 74 on a store failure (the batch rolled back).
+ * per file, each decided outside any transaction and recorded in a short
+ * BEGIN IMMEDIATE transaction of its own.  Prints one line per message to
+ * standard output.  Returns a sysexits code: 0; 65 when a message was
+ * unparseable (recorded all the same); 66 when a file could not be read
+ * (the others are still recorded); 75 when the store was busy, 74 on a
+ * store failure (that message not recorded; the files after it are left
+ * for the next run, those before it stay recorded).
  */
 int ingest_run(struct engine *, char **files, int n);
 

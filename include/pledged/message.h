@@ -144,13 +144,21 @@ int message_worker_start(
 
 /*
  * Parse through the worker: same contract as message_parse.  When the
- * child dies, times out (10 s) or answers garbage, the message is
+ * child dies, uses more than 10 s of CPU (or 30 s in all: a child that
+ * stopped running), or answers garbage, the message is
  * MESSAGE_UNPARSEABLE (*why says so) and a fresh child is started for the
  * next message.  Returns MESSAGE_UNPARSEABLE when no child can be
  * started.
  */
 enum message_status message_worker_parse(struct message_worker *w,
     const char *raw, size_t len, struct message **out, const char **why);
+
+/*
+ * The CPU time in ms the child spent on the last message it answered (0
+ * when unknown or after a failure): the rest of a message's budget is
+ * the classifier's.
+ */
+long message_worker_cpu_ms(const struct message_worker *w);
 
 /* Stop the child and free 'w'; NULL is a no-op. */
 void message_worker_stop(struct message_worker *w);

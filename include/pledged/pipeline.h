@@ -3,10 +3,12 @@
  *
  * The same path serves `pledged ingest` and the IMAP loop: digest, the
  * "already decided" check, parsing in the isolated worker, the duplicate
- * check, classification (asking the store inside the caller's
- * transaction), and the writes that record the decision.  The caller owns
- * the transaction: BEGIN IMMEDIATE before a batch, COMMIT after, and only
- * then touches the server.  With dry_run, nothing is written.
+ * check, classification (its look-ups read committed state), all outside
+ * any transaction and under one deadline; then the writes that record the
+ * decision, in one short BEGIN IMMEDIATE transaction per message.  The
+ * caller holds no transaction across messages, and touches the server
+ * only after pipeline_process has returned.  With dry_run, nothing is
+ * written.
  */
 #ifndef PLEDGED_PIPELINE_H
 #define PLEDGED_PIPELINE_H
@@ -20,6 +22,13 @@
 
 struct store;
 struct message_worker;
+
+/*
+ * CPU time one message may take, the parse in the worker and the
+ * classification together (the worker's own limit is the same 10 s).
+ * Past it the message is recorded reject/unparseable.
+ */
+#define PIPELINE_CPU_MS 10000
 
 struct pipeline_params {
 	struct store *store;		      /* borrowed */
@@ -51,7 +60,8 @@ enum pipeline_status {
 	PIPELINE_SEEN,	       /* decided before: nothing done (or, read
 				  again under a new UIDVALIDITY, its row
 				  moved there) */
-	PIPELINE_ERR,	       /* the store failed: roll the batch back */
+	PIPELINE_BUSY,	       /* another writer held the store: retry */
+	PIPELINE_ERR,	       /* the store failed: nothing recorded */
 };
 
 struct pipeline_decision {
