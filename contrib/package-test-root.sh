@@ -205,6 +205,14 @@ phase_organizer() {
 	install -d -o organizer "$PT/www"
 	as_pledged pledged -d >"$PT/daemon.log" 2>&1 &
 	daemon=$!
+	# The daemon's first pass on record before the organizer starts, so
+	# that the check is about reading while the daemon writes.
+	i=0
+	until as_pledged pledgectl status --json 2>/dev/null |
+	    grep -q '"kind":"daemon"' || [ "$i" -ge 300 ]; do
+		i=$((i + 1))
+		sleep 0.1
+	done
 	n=0 errs=0 rounds=0
 	while [ "$rounds" -lt 600 ]; do
 		rounds=$((rounds + 1))
