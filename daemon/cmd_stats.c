@@ -83,9 +83,11 @@ print_text(const struct store_stats *s)
 	line("  among pledgers", s->phase2_of_pledged, "artists",
 	    report_share(
 		a, sizeof a, s->phase2_of_pledged, s->pledged, "who pledged"));
-	line("  among phase one", s->phase2_of_phase1, "artists",
-	    report_share(b, sizeof b, s->phase2_of_phase1, s->confirmed_phase1,
-		"confirmed in phase one"));
+	/* A campaign that skipped the phase-one round has no such base. */
+	if (s->confirmed_phase1 > 0)
+		line("  among phase one", s->phase2_of_phase1, "artists",
+		    report_share(b, sizeof b, s->phase2_of_phase1,
+			s->confirmed_phase1, "confirmed in phase one"));
 	line("declined", s->declined, "artists", "");
 	line("withdrawn", s->withdrawn, "artists", "");
 	line("held for review", s->review, "messages", "");
