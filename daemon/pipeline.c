@@ -25,7 +25,6 @@
  * over its budget is recorded reject/unparseable, like one that crashes
  * the parser, and is never read again.
  */
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
