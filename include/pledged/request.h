@@ -64,11 +64,11 @@ int request_template_text(const struct request_templates *t, int phase,
 
 /* Everything one request says; all strings borrowed, UTF-8. */
 struct request_params {
-	const char *from;     /* [smtp] from: "Name <addr>" or "addr" */
-	const char *to;	      /* the artist's addr-spec */
-	const char *to_name;  /* display name, NULL or "" when unknown */
-	const char *token;    /* the full token */
-	const char *jti;      /* its id, [A-Za-z0-9_-]{8,64} */
+	const char *from;    /* [smtp] from: "Name <addr>" or "addr" */
+	const char *to;	     /* the artist's addr-spec */
+	const char *to_name; /* display name, NULL or "" when unknown */
+	const char *token;   /* the full token */
+	const char *jti;     /* its id, [A-Za-z0-9_-]{8,64} */
 	/* The request's secret reference, [A-Za-z0-9_-]{8,64}, for the
 	 * Subject and {ref}; NULL: the jti (requests.h always has one). */
 	const char *ref;
